@@ -1,0 +1,117 @@
+/**
+ * Loads the official STIX 2.1 JSON schemas shipped in ./schemas (draft 2020-12) into one Ajv 2020
+ * instance; validators are compiled lazily on first use and cached per type.
+ *
+ * Regular expressions: the schemas' patterns are not valid in JS Unicode mode (`\-`) and some are
+ * prone to catastrophic backtracking (e.g. the type-name pattern `^([a-z][a-z0-9]*)+(-[a-z0-9]+)*\-?$`).
+ * Patterns with a quantified group are run on RE2 (re2js, linear time); the rest, which cannot
+ * backtrack badly, on native RegExp without the `u` flag (faster).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { domainToASCII } from 'node:url';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction, AnySchemaObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { RE2JS } from 're2js';
+
+const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+
+export const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
+const BASE = 'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/';
+
+/** type → schema file (relative to schemas/) */
+const TYPE_SCHEMA: Record<string, string> = {};
+for (const t of ['attack-pattern', 'campaign', 'course-of-action', 'grouping', 'identity', 'incident', 'indicator',
+  'infrastructure', 'intrusion-set', 'location', 'malware', 'malware-analysis', 'note', 'observed-data', 'opinion',
+  'report', 'threat-actor', 'tool', 'vulnerability']) TYPE_SCHEMA[t] = `sdos/${t}.json`;
+for (const t of ['relationship', 'sighting']) TYPE_SCHEMA[t] = `sros/${t}.json`;
+for (const t of ['artifact', 'autonomous-system', 'directory', 'domain-name', 'email-addr', 'email-message', 'file',
+  'ipv4-addr', 'ipv6-addr', 'mac-addr', 'mutex', 'network-traffic', 'process', 'software', 'url', 'user-account',
+  'windows-registry-key', 'x509-certificate']) TYPE_SCHEMA[t] = `observables/${t}.json`;
+for (const t of ['language-content', 'marking-definition', 'extension-definition']) TYPE_SCHEMA[t] = `common/${t}.json`;
+export const CORE_SCHEMA = 'common/core.json';
+export const SCO_CORE_SCHEMA = 'common/cyber-observable-core.json';
+
+interface RegExpLike { test(s: string): boolean }
+const GROUP_QUANTIFIED = /\)(?:[*+]|\{\d*,?\d*\})/;
+function regExpEngine(source: string, flags: string): RegExpLike {
+  let re: RegExpLike;
+  if (GROUP_QUANTIFIED.test(source)) {
+    const r = RE2JS.compile(source);
+    re = { test: (s: string) => r.matcher(s).find() };
+  } else {
+    re = new RegExp(source, flags.replace('u', ''));
+  }
+  // Ajv caches compiled patterns by toString(): it must be unique per pattern.
+  return Object.assign(Object.create(null), { test: (s: string) => re.test(s), toString: () => `/${source}/${flags}` });
+}
+regExpEngine.code = 'stixRegExpEngine';
+
+const HOSTNAME = /^(?=.{1,253}\.?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*\.?$/i;
+
+let ajv: Ajv2020 | null = null;
+const raw = new Map<string, AnySchemaObject>();
+const cache = new Map<string, ValidateFunction>();
+
+function loadAll(): Ajv2020 {
+  if (ajv) return ajv;
+  const a = new Ajv2020({ allErrors: true, strict: false, code: { regExp: regExpEngine as never } });
+  addFormats(a);
+  // ajv-formats has no idn-hostname (used by domain-name.value): accept what IDNA-maps to a hostname.
+  a.addFormat('idn-hostname', { type: 'string', validate: (s: string) => {
+    if (s.length > 1024) return false;
+    const ascii = domainToASCII(s);
+    return ascii !== '' && HOSTNAME.test(ascii);
+  } });
+  for (const dir of ['common', 'sdos', 'sros', 'observables']) {
+    for (const f of readdirSync(path.join(SCHEMA_DIR, dir))) {
+      if (!f.endsWith('.json')) continue;
+      const s = JSON.parse(readFileSync(path.join(SCHEMA_DIR, dir, f), 'utf8')) as AnySchemaObject;
+      raw.set(`${dir}/${f}`, s);
+      a.addSchema(s);
+    }
+  }
+  ajv = a;
+  return a;
+}
+
+export function schemaFileForType(type: string): string | undefined {
+  return Object.hasOwn(TYPE_SCHEMA, type) ? TYPE_SCHEMA[type] : undefined;
+}
+
+/** Compiled validator for a schema file (e.g. 'sdos/indicator.json'), compiled once. */
+export function getValidator(file: string): ValidateFunction {
+  let v = cache.get(file);
+  if (!v) {
+    const a = loadAll();
+    v = a.getSchema(BASE + file);
+    if (!v) throw new Error(`STIX schema not found: ${file}`);
+    cache.set(file, v);
+  }
+  return v;
+}
+
+const knownProps = new Map<string, Set<string>>();
+/** Property names a schema file defines at the top level (following allOf and $ref). */
+export function definedProperties(file: string): Set<string> {
+  let s = knownProps.get(file);
+  if (s) return s;
+  loadAll();
+  s = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (schema: AnySchemaObject | undefined, from: string) => {
+    if (!schema || typeof schema !== 'object') return;
+    if (schema.properties) for (const k of Object.keys(schema.properties)) s!.add(k);
+    for (const sub of [...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])]) visit(sub, from);
+    if (typeof schema.$ref === 'string' && !schema.$ref.startsWith('#')) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), schema.$ref));
+      if (!seen.has(target)) { seen.add(target); visit(raw.get(target), target); }
+    }
+  };
+  seen.add(file);
+  visit(raw.get(file), file);
+  knownProps.set(file, s);
+  return s;
+}
