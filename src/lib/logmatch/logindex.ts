@@ -1,0 +1,324 @@
+/**
+ * The indicator index: every structure is a typed array over SharedArrayBuffer (see StrTable, Range4Index,
+ * Range6Index) so it can be handed to worker threads without copying or rebuilding.
+ */
+import type { IndicatorKind, IndicatorValue, ObservedKind } from './types.ts';
+import {
+  normalizeDomain,
+  normalizeEmail,
+  normalizeHash,
+  normalizeUrl,
+  parseCidr4,
+  parseCidr6,
+  parseIPv4,
+  parseIPv6,
+  LOWER,
+} from './normalize.ts';
+import { FNV_OFFSET, FNV_PRIME, StrTable, sharedArray, type StrTableData } from './strtable.ts';
+import { Range4Index, Range6Index, type Range4Data, type Range6Data } from './iprange.ts';
+
+export interface IndexStats {
+  /** Indicator values accepted. */
+  values: number;
+  /** Distinct indicator ids. */
+  indicators: number;
+  /** Values that could not be normalised for their kind. */
+  rejected: number;
+  rejectedExamples: { id: string; kind: string; value: string }[];
+  byKind: Record<IndicatorKind, number>;
+  buildMs: number;
+}
+
+export interface SharedIndexData {
+  idOff: Uint32Array;
+  idBlob: Uint8Array;
+  v4: Range4Data;
+  v6: Range6Data;
+  domains: StrTableData;
+  urls: StrTableData;
+  urlHosts: StrTableData;
+  hashes: StrTableData;
+  emails: StrTableData;
+  stats: IndexStats;
+}
+
+const KINDS: IndicatorKind[] = ['ipv4', 'ipv6', 'cidr4', 'cidr6', 'domain', 'url', 'md5', 'sha1', 'sha256', 'email'];
+
+function add(map: Map<string, number | number[]>, key: string, ref: number): void {
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, ref);
+  else if (typeof cur === 'number') {
+    if (cur !== ref) map.set(key, [cur, ref]);
+  } else if (!cur.includes(ref)) cur.push(ref);
+}
+
+export class LogIndex {
+  readonly idOff: Uint32Array;
+  readonly idBlob: Uint8Array;
+  readonly v4: Range4Index;
+  readonly v6: Range6Index;
+  readonly domains: StrTable;
+  readonly urls: StrTable;
+  readonly urlHosts: StrTable;
+  readonly hashes: StrTable;
+  readonly emails: StrTable;
+  readonly stats: IndexStats;
+  private readonly idBuf: Buffer;
+
+  constructor(d: SharedIndexData) {
+    this.idOff = d.idOff;
+    this.idBlob = d.idBlob;
+    this.idBuf = Buffer.from(d.idBlob.buffer, d.idBlob.byteOffset, d.idBlob.byteLength);
+    this.v4 = new Range4Index(d.v4);
+    this.v6 = new Range6Index(d.v6);
+    this.domains = new StrTable(d.domains);
+    this.urls = new StrTable(d.urls);
+    this.urlHosts = new StrTable(d.urlHosts);
+    this.hashes = new StrTable(d.hashes);
+    this.emails = new StrTable(d.emails);
+    this.stats = d.stats;
+  }
+
+  /** Plain object of SharedArrayBuffer-backed arrays; pass to a Worker and rebuild with `LogIndex.fromShared`. */
+  toShared(): SharedIndexData {
+    return {
+      idOff: this.idOff,
+      idBlob: this.idBlob,
+      v4: this.v4.d,
+      v6: this.v6.d,
+      domains: this.domains.data(),
+      urls: this.urls.data(),
+      urlHosts: this.urlHosts.data(),
+      hashes: this.hashes.data(),
+      emails: this.emails.data(),
+      stats: this.stats,
+    };
+  }
+
+  static fromShared(d: SharedIndexData): LogIndex {
+    return new LogIndex(d);
+  }
+
+  get size(): number {
+    return this.stats.values;
+  }
+
+  idOf(ord: number): string {
+    return this.idBuf.toString('utf8', this.idOff[ord], this.idOff[ord + 1]);
+  }
+
+  idsOf(refs: number[]): string[] {
+    const uniq = [...new Set(refs)].sort((a, b) => a - b);
+    return uniq.map((r) => this.idOf(r));
+  }
+
+  /**
+   * Domain lookup on bytes b[s..e) (ASCII, any case, no trailing dot): the value and every parent domain at a
+   * label boundary are probed. One right-to-left hash pass yields the hash of every suffix.
+   */
+  domainRefs(b: Uint8Array, s: number, e: number, out: number[]): boolean {
+    const t = this.domains;
+    if (t.size === 0) return false;
+    let h = FNV_OFFSET;
+    let found = false;
+    for (let i = e - 1; i >= s; i--) {
+      const c = LOWER[b[i]];
+      if (c === 46) {
+        if (i + 1 < e) {
+          const ei = t.find(h >>> 0, b, i + 1, e);
+          if (ei >= 0) {
+            t.pushRefs(ei, out);
+            found = true;
+          }
+        } else return found;
+        if (i === s || b[i - 1] === 46) return found; // empty label: not a domain beyond here
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    const ei = t.find(h >>> 0, b, s, e);
+    if (ei >= 0) {
+      t.pushRefs(ei, out);
+      found = true;
+    }
+    return found;
+  }
+
+  /**
+   * Indicator ids matching one observed value of the given kind (normalised first). For 'ipv4'/'cidr4' every
+   * covering range matches; for 'domain' every parent domain; hashes by length. Returns sorted unique ids.
+   */
+  lookup(kind: IndicatorKind | ObservedKind, value: string): string[] {
+    const out: number[] = [];
+    switch (kind) {
+      case 'ipv4':
+      case 'cidr4': {
+        const ip = parseIPv4(value);
+        if (ip >= 0) this.v4.lookup(ip, out);
+        break;
+      }
+      case 'ipv6':
+      case 'cidr6': {
+        const w = parseIPv6(value);
+        if (w) {
+          this.v6.lookup(w, out);
+          if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) this.v4.lookup(w[3], out);
+        }
+        break;
+      }
+      case 'domain': {
+        const d = normalizeDomain(value);
+        if (d) {
+          const b = Buffer.from(d, 'latin1');
+          this.domainRefs(b, 0, b.length, out);
+        }
+        break;
+      }
+      case 'url': {
+        const u = normalizeUrl(value);
+        if (u) {
+          const ei = this.urls.findString(u);
+          if (ei >= 0) this.urls.pushRefs(ei, out);
+        }
+        break;
+      }
+      case 'md5':
+      case 'sha1':
+      case 'sha256': {
+        const h = normalizeHash(value);
+        if (h) {
+          const ei = this.hashes.findString(h.key);
+          if (ei >= 0) this.hashes.pushRefs(ei, out);
+        }
+        break;
+      }
+      case 'email': {
+        const em = normalizeEmail(value);
+        if (em) {
+          const ei = this.emails.findString(em);
+          if (ei >= 0) this.emails.pushRefs(ei, out);
+        }
+        break;
+      }
+    }
+    return this.idsOf(out);
+  }
+}
+
+/** Builds the index. Invalid values are counted in `stats.rejected`, never thrown. */
+export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
+  const t0 = performance.now();
+  const idMap = new Map<string, number>();
+  const idList: string[] = [];
+  const v4: { start: number; end: number; ref: number }[] = [];
+  const v6: { start: Uint32Array; end: Uint32Array; ref: number }[] = [];
+  const domains = new Map<string, number | number[]>();
+  const urls = new Map<string, number | number[]>();
+  const urlHosts = new Map<string, number | number[]>();
+  const hashes = new Map<string, number | number[]>();
+  const emails = new Map<string, number | number[]>();
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<IndicatorKind, number>;
+  const stats: IndexStats = { values: 0, indicators: 0, rejected: 0, rejectedExamples: [], byKind, buildMs: 0 };
+  const reject = (v: IndicatorValue) => {
+    stats.rejected++;
+    if (stats.rejectedExamples.length < 20) stats.rejectedExamples.push({ id: String(v.id), kind: String(v.kind), value: String(v.value) });
+  };
+  for (const v of values) {
+    if (!v || typeof v.value !== 'string' || typeof v.id !== 'string') {
+      reject(v);
+      continue;
+    }
+    let ref = idMap.get(v.id);
+    const newRef = ref === undefined;
+    if (newRef) ref = idList.length;
+    let ok = true;
+    switch (v.kind) {
+      case 'ipv4':
+      case 'cidr4': {
+        const c = parseCidr4(v.value);
+        if (c) v4.push({ start: c.start, end: c.end, ref: ref! });
+        else ok = false;
+        break;
+      }
+      case 'ipv6':
+      case 'cidr6': {
+        const c = parseCidr6(v.value);
+        if (c) v6.push({ start: c.start, end: c.end, ref: ref! });
+        else ok = false;
+        break;
+      }
+      case 'domain': {
+        const d = normalizeDomain(v.value);
+        if (d) add(domains, d, ref!);
+        else ok = false;
+        break;
+      }
+      case 'url': {
+        const u = normalizeUrl(v.value);
+        if (u) {
+          add(urls, u, ref!);
+          const hostStart = u.indexOf('://') + 3;
+          let hostEnd = hostStart;
+          while (hostEnd < u.length && !'/?'.includes(u[hostEnd])) hostEnd++;
+          let auth = u.slice(hostStart, hostEnd);
+          const at = auth.lastIndexOf('@');
+          if (at >= 0) auth = auth.slice(at + 1);
+          const host = auth.startsWith('[') ? auth.slice(0, auth.indexOf(']') + 1) : auth.replace(/:\d+$/, '');
+          urlHosts.set(host, 0);
+        } else ok = false;
+        break;
+      }
+      case 'md5':
+      case 'sha1':
+      case 'sha256': {
+        const h = normalizeHash(v.value);
+        if (h) add(hashes, h.key, ref!);
+        else ok = false;
+        break;
+      }
+      case 'email': {
+        const e = normalizeEmail(v.value);
+        if (e) add(emails, e, ref!);
+        else ok = false;
+        break;
+      }
+      default:
+        ok = false;
+    }
+    if (!ok) {
+      reject(v);
+      continue;
+    }
+    if (newRef) {
+      idMap.set(v.id, ref!);
+      idList.push(v.id);
+    }
+    stats.values++;
+    byKind[v.kind]++;
+  }
+  stats.indicators = idList.length;
+  let idBytes = 0;
+  for (const id of idList) idBytes += Buffer.byteLength(id, 'utf8');
+  const idOff = sharedArray(Uint32Array, idList.length + 1);
+  const idSab = new SharedArrayBuffer(Math.max(1, idBytes));
+  const idBuf = Buffer.from(idSab);
+  let off = 0;
+  for (let i = 0; i < idList.length; i++) {
+    idOff[i] = off;
+    off += idBuf.write(idList[i], off, 'utf8');
+  }
+  idOff[idList.length] = off;
+  const d: SharedIndexData = {
+    idOff,
+    idBlob: new Uint8Array(idSab),
+    v4: Range4Index.build(v4).d,
+    v6: Range6Index.build(v6).d,
+    domains: StrTable.build(domains, true).data(),
+    urls: StrTable.build(urls, false).data(),
+    urlHosts: StrTable.build(urlHosts, false).data(),
+    hashes: StrTable.build(hashes, false).data(),
+    emails: StrTable.build(emails, false).data(),
+    stats,
+  };
+  stats.buildMs = performance.now() - t0;
+  return new LogIndex(d);
+}
