@@ -66,6 +66,16 @@ function loadAll(): Ajv2020 {
     const ascii = domainToASCII(s);
     return ascii !== '' && HOSTNAME.test(ascii);
   } });
+  // ajv-formats' `uri` regex overflows V8's regex stack on multi-megabyte input: above 8 KiB fall back to
+  // the WHATWG URL parser (absolute URI with a scheme), which is linear.
+  const fullUri = (a.formats as Record<string, unknown>).uri;
+  if (typeof fullUri === 'function' || (fullUri && typeof (fullUri as { validate?: unknown }).validate === 'function')) {
+    const check = (typeof fullUri === 'function' ? fullUri : (fullUri as { validate: (s: string) => boolean }).validate) as (s: string) => boolean;
+    a.addFormat('uri', { type: 'string', validate: (s: string) => {
+      if (s.length <= 8192) return check(s);
+      try { return /^[a-z][a-z0-9+.-]*:/i.test(s) && Boolean(new URL(s)); } catch { return false; }
+    } });
+  }
   for (const dir of ['common', 'sdos', 'sros', 'observables']) {
     for (const f of readdirSync(path.join(SCHEMA_DIR, dir))) {
       if (!f.endsWith('.json')) continue;
