@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { genReqId, registerHttpCore, type ActorResolver } from './core/http/http.ts';
+import type { Core, RampartModule } from './core/module.ts';
+import { projectRoot } from './core/paths.ts';
+
+export interface AppOptions {
+  core: Core;
+  modules: RampartModule[];
+  resolver: ActorResolver;
+  /** Serve the built web UI from dist/web (default: when it exists). */
+  serveWeb?: boolean;
+}
+
+/** Builds the Fastify app: core plugins first, then the one list of modules. */
+export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: core.log as unknown as FastifyBaseLogger,
+    genReqId,
+    bodyLimit: Math.round(core.config.BODY_LIMIT_MB * 1024 * 1024),
+    trustProxy: true,
+    disableRequestLogging: core.config.LOG_LEVEL !== 'debug' && core.config.LOG_LEVEL !== 'trace',
+    routerOptions: { maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+      },
+    },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+    hsts: core.config.PUBLIC_URL.startsWith('https:') ? undefined : false,
+  });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rampart API',
+        version: '1',
+        description:
+          'Rampart: election-security information sharing. Authenticate with a session cookie (browser) or an API token ' +
+          '(`Authorization: Bearer <token>`, or HTTP Basic with the token as password). Errors: `{ "error": { "code", "message", "details" } }`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic' },
+          session: { type: 'apiKey', in: 'cookie', name: 'rampart_session' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  registerHttpCore(app, resolver);
+
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  zapp.get('/healthz', { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
+  zapp.get(
+    '/readyz',
+    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ready'), database: z.string() }) } } },
+    async () => {
+      await sql`SELECT 1`.execute(core.database.db);
+      return { status: 'ready' as const, database: core.database.kind };
+    },
+  );
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const m of modules) {
+    if (m.routes) await app.register(async (scope) => m.routes!(scope), { prefix: '/api' });
+    if (m.rootRoutes) await app.register(async (scope) => m.rootRoutes!(scope));
+  }
+
+  const webDir = path.join(projectRoot, 'dist', 'web');
+  if ((serveWeb ?? true) && existsSync(path.join(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: false });
+    // Single-page app: any other GET that is not an API call gets index.html.
+    app.setNotFoundHandler((req, reply) => {
+      const url = req.url.split('?')[0]!;
+      if (req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/taxii2/') && !url.includes('.')) {
+        return reply.type('text/html').sendFile('index.html');
+      }
+      return reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${url}` } });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { loadConfig, type Config } from './core/config.ts';
+import { migrate, openDatabase, type Database } from './core/db.ts';
+import { Jobs } from './core/jobs/jobs.ts';
+import { EventHub } from './core/events/events.ts';
+import { createMailer, type Mailer } from './core/mail.ts';
+import { SystemClock } from './core/clock.ts';
+import type { Core, RampartModule } from './core/module.ts';
+import { createModules, type Services } from './modules/index.ts';
+
+export interface Rampart {
+  app: FastifyInstance;
+  core: Core & { clock: SystemClock };
+  modules: RampartModule[];
+  services: Services;
+  /** Stop accepting, finish in-flight requests and jobs, close the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Config;
+  /** An open database (tests); otherwise opened from the config. */
+  database?: Database;
+  /** Listen on HOST:PORT (default true). */
+  listen?: boolean;
+  /** Run job workers (default: config.JOBS). */
+  workers?: boolean;
+  log?: Logger;
+  mailer?: Mailer;
+  /** Run migrations (default true). */
+  migrate?: boolean;
+}
+
+export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? pino({ level: config.LOG_LEVEL, base: { service: 'rampart' } });
+  const database =
+    opts.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolMax: config.database === 'postgres' ? config.DATABASE_POOL_MAX : 4 }));
+  try {
+    if (opts.migrate !== false) await migrate(database.db);
+    const jobs = new Jobs(database.url, { max: database.kind === 'pglite' ? 2 : 4 });
+    const events = new EventHub(database);
+    const mailer = opts.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: path.join(config.dataDir, 'outbox') });
+    const clock = new SystemClock();
+    const core = { config, database, jobs, events, mailer, clock, log };
+    const { modules, resolver, services } = createModules(core);
+    for (const m of modules) await m.referenceData?.();
+    if (config.SEED_DEMO) for (const m of modules) await m.seedDemo?.();
+    await jobs.start({ workers: opts.workers ?? config.JOBS });
+    await events.start();
+    const app = await buildApp({ core, modules, resolver });
+    await app.ready();
+    if (opts.listen ?? true) await app.listen({ port: config.PORT, host: config.HOST });
+    let closing: Promise<void> | null = null;
+    return {
+      app,
+      core,
+      modules,
+      services,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await jobs.stop();
+          await events.stop();
+          for (const m of modules) await m.stop?.();
+          mailer.close();
+          if (!opts.database) await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    if (!opts.database) await database.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './actor.ts';
+export * from './tlp.ts';
+export * from './visibility.ts';

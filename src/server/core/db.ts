@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { Kysely, PostgresDialect, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { lockDataDir } from './data-dir-lock.ts';
+import { migrationsDir } from './paths.ts';
+
+// Keep int8 (bigint, count(*)) as JS numbers where safe; timestamps stay Date.
+pg.types.setTypeParser(20, (v) => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+});
+
+/** Kysely over either database. Modules declare their own table types and use `db.withTables<T>()`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Tx = Transaction<any>;
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  /** Connection string any PostgreSQL client can use (for PGlite: the in-process socket server). */
+  url: string;
+  pool: pg.Pool;
+  db: Db;
+  /** Only for PGlite: the in-process instance (LISTEN and dumps go through it). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres:// URL; without it, PGlite. */
+  url?: string;
+  /** PGlite data directory (ignored with url). */
+  dataDir?: string;
+  /** An already created PGlite instance (tests load one from a golden image). */
+  pglite?: PGlite;
+  poolMax?: number;
+  /** Take the data-dir lock (default true for a dataDir). */
+  lock?: boolean;
+}
+
+/** Opens the database: PostgreSQL when a URL is given, otherwise PGlite served on a loopback socket. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
+    pool.on('error', () => {
+      /* an idle client's error: the pool replaces it */
+    });
+    const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kind: 'postgres',
+      url: opts.url,
+      pool,
+      db,
+      async close() {
+        await db.destroy();
+      },
+    };
+  }
+  let release = () => {};
+  let pglite = opts.pglite;
+  if (!pglite) {
+    const dir = path.resolve(opts.dataDir ?? './data');
+    if (opts.lock !== false) release = lockDataDir(dir);
+    const pgDir = path.join(dir, 'pg');
+    mkdirSync(pgDir, { recursive: true });
+    try {
+      pglite = await PGlite.create({ dataDir: pgDir });
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 32 });
+  await server.start();
+  const address = server.getServerConn();
+  const url = `postgres://postgres@${address}/postgres`;
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 4 });
+  pool.on('error', () => {});
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const instance = pglite;
+  return {
+    kind: 'pglite',
+    url,
+    pool,
+    db,
+    pglite: instance,
+    async close() {
+      await db.destroy();
+      await server.stop();
+      await instance.close();
+      release();
+    },
+  };
+}
+
+/** Runs `fn` in one transaction: everything it writes (rows, audit entries, events, jobs) commits together. */
+export function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}
+
+/** SQL migrations (`migrations/NNNN_name.sql`), applied in order by Kysely's migrator (locked, recorded). */
+class SqlFileProvider implements MigrationProvider {
+  constructor(private readonly dir: string) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    if (!existsSync(this.dir)) return out;
+    for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.sql')).sort()) {
+      const text = readFileSync(path.join(this.dir, file), 'utf8');
+      out[file.replace(/\.sql$/, '')] = {
+        async up(db) {
+          await sql.raw(text).execute(db);
+        },
+      };
+    }
+    return out;
+  }
+}
+
+export async function migrate(db: Db, dir = migrationsDir): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new SqlFileProvider(dir), allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,96 @@
+import PgBoss from 'pg-boss';
+import { CompiledQuery } from 'kysely';
+import type { Tx } from '../db.ts';
+
+/**
+ * Durable background jobs in the database (pg-boss): retries with backoff, schedules, and a job sent
+ * before a crash runs after restart. `send(…, { tx })` enqueues inside the caller's transaction, so a
+ * change and the work it causes commit together.
+ */
+export interface JobDefinition<T extends object = object> {
+  name: string;
+  handler: (data: T, job: { id: string; retryCount: number }) => Promise<void>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** Cron schedule (UTC) that enqueues this job with `{}`. */
+  cron?: string;
+  batchSize?: number;
+}
+
+export class Jobs {
+  private boss: PgBoss;
+  private readonly defs = new Map<string, JobDefinition>();
+  private started = false;
+  private workers = true;
+
+  constructor(connectionString: string, opts: { max?: number } = {}) {
+    this.boss = new PgBoss({
+      connectionString,
+      max: opts.max ?? 2,
+      schema: 'pgboss',
+      application_name: 'rampart-jobs',
+    });
+    this.boss.on('error', () => {
+      /* pg-boss retries its own maintenance; job failures are recorded on the job */
+    });
+  }
+
+  define<T extends object>(def: JobDefinition<T>): void {
+    this.defs.set(def.name, def as JobDefinition);
+  }
+
+  /** Creates the queues; with `workers` (default), also starts polling them. */
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
+    this.workers = opts.workers ?? true;
+    await this.boss.start();
+    this.started = true;
+    for (const def of this.defs.values()) {
+      await this.boss.createQueue(def.name, {
+        name: def.name,
+        retryLimit: def.retryLimit ?? 5,
+        retryDelay: def.retryDelaySeconds ?? 5,
+        retryBackoff: true,
+      });
+      if (def.cron) await this.boss.schedule(def.name, def.cron, {});
+      if (this.workers) {
+        await this.boss.work<object>(
+          def.name,
+          { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: 0.5 },
+          async (jobs) => {
+            for (const j of jobs) await def.handler(j.data, { id: j.id, retryCount: 0 });
+          },
+        );
+      }
+    }
+  }
+
+  async send<T extends object>(name: string, data: T, opts: { tx?: Tx; startAfter?: Date | number; singletonKey?: string } = {}): Promise<string | null> {
+    if (!this.defs.has(name)) throw new Error(`Unknown job ${name}`);
+    const db = opts.tx ? txAdapter(opts.tx) : undefined;
+    return this.boss.send(name, data, {
+      ...(db ? { db } : {}),
+      ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
+      ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+    });
+  }
+
+  /** Stops fetching; waits for running handlers to finish (graceful), up to `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+
+  get raw(): PgBoss {
+    return this.boss;
+  }
+}
+
+function txAdapter(tx: Tx) {
+  return {
+    async executeSql(text: string, values: unknown[]) {
+      const r = await tx.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: r.rows as unknown[] };
+    },
+  };
+}

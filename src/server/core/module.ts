@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Database } from './db.ts';
+import type { Jobs } from './jobs/jobs.ts';
+import type { EventHub } from './events/events.ts';
+import type { Mailer } from './mail.ts';
+import type { Clock } from './clock.ts';
+
+/** What the core hands every module. */
+export interface Core {
+  config: Config;
+  database: Database;
+  jobs: Jobs;
+  events: EventHub;
+  mailer: Mailer;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * A module is one capability (directory, auth, intel, alerts…): its routes under /api/<name>, its
+ * background jobs, its demo data. app.ts lists modules once; the core knows nothing of them.
+ */
+export interface RampartModule {
+  name: string;
+  /** Registered under the /api prefix. */
+  routes?: (app: FastifyInstance) => Promise<void> | void;
+  /** Routes outside /api (TAXII, feeds, public pages). */
+  rootRoutes?: (app: FastifyInstance) => Promise<void> | void;
+  /** Idempotent reference data loaded after migrations (jurisdictions…). */
+  referenceData?: () => Promise<void>;
+  /** Demo data, loaded once into an empty database when SEED_DEMO is on. */
+  seedDemo?: () => Promise<void>;
+  stop?: () => Promise<void>;
+}

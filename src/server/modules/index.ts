@@ -1,0 +1,27 @@
+import type { Core, RampartModule } from '../core/module.ts';
+import type { ActorResolver } from '../core/http/http.ts';
+import { createDirectoryModule } from './directory/index.ts';
+import { createAuthModule } from './auth/index.ts';
+import { createAuditModule } from './audit/index.ts';
+import { createDemoModule } from './demo/index.ts';
+
+/**
+ * The one list of modules. A new capability (assessments, exercises, campaigns, awareness, posters,
+ * plan) is one more line here: it gets the core, and other modules' public faces (index.ts) it needs.
+ */
+export function createModules(core: Core): { modules: RampartModule[]; resolver: ActorResolver; services: Services } {
+  const directory = createDirectoryModule(core);
+  const auth = createAuthModule(core, directory.service);
+  const audit = createAuditModule(core);
+  const demo = createDemoModule(core, { directory: directory.service, auth: auth.service });
+  return {
+    modules: [directory, auth, audit, demo],
+    resolver: auth.resolver,
+    services: { directory: directory.service, auth: auth.service },
+  };
+}
+
+export interface Services {
+  directory: ReturnType<typeof createDirectoryModule>['service'];
+  auth: ReturnType<typeof createAuthModule>['service'];
+}
