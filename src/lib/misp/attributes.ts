@@ -1,6 +1,7 @@
+import { stixUuid } from './ids.ts';
 import { eq, observation, pathKey } from './pattern.ts';
 import type { StixObject } from './types.ts';
-import { HASH_TYPES, ipKind, nonBlank, parsePort, validDomain, validEmail, validHash } from './values.ts';
+import { HASH_TYPES, canonicalIp, isUri, ipKind, nonBlank, parsePort, validDomain, validEmail, validHash } from './values.ts';
 
 /**
  * How one MISP attribute (type + value) maps to STIX 2.1, following misp-stix's "MISP Attributes to
@@ -22,7 +23,7 @@ export type AttributeMapping =
 const sco = (type: string, uuid: string, props: Record<string, unknown>): StixObject => ({
   type,
   spec_version: '2.1',
-  id: `${type}--${uuid}`,
+  id: `${type}--${stixUuid(uuid, true)}`,
   ...props,
 });
 
@@ -39,9 +40,10 @@ function hashPath(stixKey: string): string {
   return `file:hashes.${pathKey(stixKey)}`;
 }
 
-function ipAttribute(dir: 'src' | 'dst', value: string, port: number | null, uuid: string): AttributeMapping {
-  const kind = ipKind(value);
-  if (!kind) return invalid(`not an IPv4/IPv6 address or CIDR block: ${JSON.stringify(value.slice(0, 100))}`);
+function ipAttribute(dir: 'src' | 'dst', raw: string, port: number | null, uuid: string): AttributeMapping {
+  const kind = ipKind(raw);
+  if (!kind) return invalid(`not an IPv4/IPv6 address or CIDR block: ${JSON.stringify(raw.slice(0, 100))}`);
+  const value = canonicalIp(raw);
   const cmp = [eq(`network-traffic:${dir}_ref.type`, kind), eq(`network-traffic:${dir}_ref.value`, value)];
   if (port !== null) cmp.push(eq(`network-traffic:${dir}_port`, port));
   const ip = sco(kind, uuid, { value });
@@ -116,8 +118,9 @@ export function mapAttribute(type: string, rawValue: string, uuid: string): Attr
     case 'domain|ip': {
       const parts = splitComposite(value);
       if (!parts) return invalid('expected "domain|ip"');
-      const [domain, ip] = [parts[0].trim(), parts[1].trim()];
-      const kind = ipKind(ip);
+      const [domain, rawIp] = [parts[0].trim(), parts[1].trim()];
+      const kind = ipKind(rawIp);
+      const ip = kind ? canonicalIp(rawIp) : rawIp;
       if (!validDomain(domain)) return invalid('not a domain name');
       if (!kind) return invalid('not an IP address');
       const ipObj = sco(kind, uuid, { value: ip });
@@ -144,6 +147,10 @@ export function mapAttribute(type: string, rawValue: string, uuid: string): Attr
     case 'url':
     case 'uri':
     case 'link':
+      if (!isUri(value)) {
+        // e.g. a bare path ("uri") or a scheme-less URL: fine inside a pattern, not as a STIX url object
+        return { kind: 'pattern-only', pattern: observation([eq('url:value', value)]), observableReason: 'to_ids is false and the value is not an absolute URI, which a STIX url object requires' };
+      }
       return { kind: 'observable', pattern: observation([eq('url:value', value)]), scos: [sco('url', uuid, { value })] };
     case 'email':
     case 'target-email':
@@ -240,7 +247,7 @@ export function mapAttribute(type: string, rawValue: string, uuid: string): Attr
       return {
         kind: 'sdo',
         sdoType: 'vulnerability',
-        props: { name: value, ...(/^CVE-\d{4}-\d{4,}$/i.test(value) ? { external_references: [{ source_name: 'cve', external_id: value.toUpperCase() }] } : {}) },
+        props: { name: value, ...(CVE_RE.test(value) ? { external_references: [{ source_name: 'cve', external_id: value }] } : {}) },
       };
     default:
       return {
@@ -263,3 +270,6 @@ export const MAPPED_ATTRIBUTE_TYPES: readonly string[] = [
   'x509-fingerprint-md5', 'x509-fingerprint-sha1', 'x509-fingerprint-sha256', 'port', 'size-in-bytes',
   'http-method', 'user-agent', 'campaign-name', 'vulnerability',
 ];
+
+/** CVE id as the STIX external-reference schema accepts it. */
+export const CVE_RE = /^CVE-\d{4}-(0\d{3}|[1-9]\d{3,})$/;

@@ -1,6 +1,6 @@
 import { mapAttribute } from './attributes.ts';
 import { clusterTagName, clusterToSdo, galaxySdoType } from './galaxies.ts';
-import { MISP_IMPORT_NAMESPACE, isoFromDateString, isoFromEpoch, uuidv5 } from './ids.ts';
+import { MISP_IMPORT_NAMESPACE, isoFromDateString, isoFromEpoch, stixUuid, uuidv5 } from './ids.ts';
 import { mapObject } from './objects.ts';
 import {
   MispValidationError,
@@ -62,11 +62,11 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
   const out = new Map<string, StixObject>();
   const skipped: SkippedItem[] = [];
   const eventTs = isoFromEpoch(event.timestamp);
-  const reportId = `report--${event.uuid}`;
+  const reportId = `report--${stixUuid(event.uuid)}`;
 
   // --- identity for the creating organisation (Orgc), id reuses the org uuid as misp-stix does ---
   const org = event.Orgc ?? event.Org;
-  const identityId = org?.uuid ? `identity--${org.uuid}` : `identity--${uuidv5(`misp-org:${org?.name ?? 'unknown'}`, MISP_IMPORT_NAMESPACE)}`;
+  const identityId = org?.uuid ? `identity--${stixUuid(org.uuid)}` : `identity--${uuidv5(`misp-org:${org?.name ?? 'unknown'}`, MISP_IMPORT_NAMESPACE)}`;
   const identity: StixObject = {
     type: 'identity',
     spec_version: '2.1',
@@ -160,7 +160,7 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
       const ind: StixObject = {
         type: 'indicator',
         spec_version: '2.1',
-        id: `indicator--${uuid}`,
+        id: `indicator--${stixUuid(uuid)}`,
         ...common,
         pattern,
         pattern_type: 'stix',
@@ -174,11 +174,13 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
       return ind.id;
     }
     const first = times.first ?? times.created;
+    // observed-data has no kill_chain_phases property (misp-stix does not set it there either)
+    const { kill_chain_phases: _kcp, ...odCommon } = common;
     const od: StixObject = {
       type: 'observed-data',
       spec_version: '2.1',
-      id: `observed-data--${uuid}`,
-      ...common,
+      id: `observed-data--${stixUuid(uuid)}`,
+      ...odCommon,
       first_observed: first,
       last_observed: times.last ?? first,
       number_observed: 1,
@@ -240,7 +242,7 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
           const n: StixObject = {
             type: 'note',
             spec_version: '2.1',
-            id: `note--${a.uuid}`,
+            id: `note--${stixUuid(a.uuid)}`,
             created_by_ref: identityId,
             created: times.created,
             modified: times.created,
@@ -268,7 +270,7 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
       case 'sdo': {
         const common = makeCommon([]);
         delete common.kill_chain_phases;
-        const sdo: StixObject = { type: m.sdoType, spec_version: '2.1', id: `${m.sdoType}--${a.uuid}`, ...common, ...m.props, ...marking };
+        const sdo: StixObject = { type: m.sdoType, spec_version: '2.1', id: `${m.sdoType}--${stixUuid(a.uuid)}`, ...common, ...m.props, ...marking };
         dropUndefined(sdo);
         add(sdo);
         mainId = sdo.id;
@@ -343,7 +345,7 @@ export function mispEventToStix(input: unknown, opts: MispToStixOptions = {}): M
     const empty: StixObject = {
       type: 'note',
       spec_version: '2.1',
-      id: `note--${event.uuid}`,
+      id: `note--${stixUuid(event.uuid)}`,
       created_by_ref: identityId,
       created: eventTs,
       modified: eventTs,

@@ -1,3 +1,6 @@
+import { CVE_RE } from './attributes.ts';
+import { stixUuid } from './ids.ts';
+import { isUri } from './values.ts';
 import type { MispGalaxy, MispGalaxyCluster } from './schema.ts';
 import type { GalaxySdoType, StixObject } from './types.ts';
 
@@ -42,12 +45,12 @@ function externalReferences(galaxy: MispGalaxy, cluster: MispGalaxyCluster): Rec
   const meta = cluster.meta ?? {};
   const refs: Record<string, string>[] = [];
   for (const id of strings(meta['external_id'])) {
-    const source = /^CAPEC-\d+$/i.test(id) ? 'capec' : /^T\d{4}(\.\d{3})?$/.test(id) ? 'mitre-attack' : /^CVE-\d{4}-\d+$/i.test(id) ? 'cve' : galaxy.type;
+    const source = /^CAPEC-\d+$/.test(id) ? 'capec' : /^T\d{4}(\.\d{3})?$/.test(id) ? 'mitre-attack' : CVE_RE.test(id) ? 'cve' : galaxy.type;
     refs.push({ source_name: source, external_id: id });
   }
   const tid = /\b(T\d{4}(?:\.\d{3})?)$/.exec(cluster.value)?.[1];
   if (tid && !refs.some((r) => r.external_id === tid) && /attack-pattern/.test(galaxy.type)) refs.push({ source_name: 'mitre-attack', external_id: tid });
-  for (const url of strings(meta['refs'])) refs.push({ source_name: 'url', url });
+  for (const url of strings(meta['refs'])) if (isUri(url)) refs.push({ source_name: 'url', url });
   return refs;
 }
 
@@ -57,7 +60,7 @@ export function clusterToSdo(galaxy: MispGalaxy, cluster: MispGalaxyCluster, sdo
   const o: StixObject = {
     type: sdoType,
     spec_version: '2.1',
-    id: `${sdoType}--${cluster.uuid}`,
+    id: `${sdoType}--${stixUuid(cluster.uuid)}`,
     created: timestamp,
     modified: timestamp,
     name: cluster.value || `${galaxy.type} ${cluster.uuid}`,
@@ -70,8 +73,8 @@ export function clusterToSdo(galaxy: MispGalaxy, cluster: MispGalaxyCluster, sdo
     o.kill_chain_phases = [{ kill_chain_name: 'misp-category', phase_name: galaxy.type }];
   }
   const refs = externalReferences(galaxy, cluster);
-  if (sdoType === 'vulnerability' && /^CVE-\d{4}-\d+$/i.test(cluster.value) && !refs.some((r) => r.source_name === 'cve')) {
-    refs.unshift({ source_name: 'cve', external_id: cluster.value.toUpperCase() });
+  if (sdoType === 'vulnerability' && CVE_RE.test(cluster.value) && !refs.some((r) => r.source_name === 'cve')) {
+    refs.unshift({ source_name: 'cve', external_id: cluster.value });
   }
   if (refs.length) o.external_references = refs;
   o.labels = [`misp:galaxy-type="${galaxy.type}"`, ...(galaxy.name ? [`misp:name="${galaxy.name}"`] : [])];

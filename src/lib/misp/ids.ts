@@ -35,3 +35,17 @@ export function isoFromDateString(s: string | null | undefined): string | undefi
   if (!Number.isFinite(t) || t < 0 || t > MAX_EPOCH_SECONDS * 1000) return undefined;
   return new Date(t).toISOString();
 }
+
+const STIX_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The uuid part of a STIX id for a MISP uuid. misp-stix reuses MISP uuids as-is; STIX ids must be RFC 4122
+ * (version 1-5, variant 10xx; SCOs only v4/v5), which some legacy MISP uuids are not. Those are replaced by
+ * UUIDv5(MISP_IMPORT_NAMESPACE, "misp-uuid:" + uuid), still deterministic.
+ */
+export function stixUuid(mispUuid: string, forSco = false): string {
+  const u = mispUuid.toLowerCase();
+  // SCO ids may only use UUIDv4 or v5 (§2.9)
+  const ok = STIX_UUID_RE.test(u) && (!forSco || u[14] === '4' || u[14] === '5');
+  return ok ? u : uuidv5(`misp-uuid:${u}`, MISP_IMPORT_NAMESPACE);
+}

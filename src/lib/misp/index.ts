@@ -8,6 +8,6 @@ export { TLP_MARKING_IDS, tlpFromTagName, sharingFromDistribution } from './tlp.
 export { MAPPED_ATTRIBUTE_TYPES } from './attributes.ts';
 export { MAPPED_OBJECT_NAMES } from './objects.ts';
 export { GALAXY_SDO_TYPES } from './galaxies.ts';
-export { MISP_IMPORT_NAMESPACE, uuidv5 } from './ids.ts';
+export { MISP_IMPORT_NAMESPACE, uuidv5, stixUuid } from './ids.ts';
 export { escapeStixString } from './pattern.ts';
 export type { StixObject, Tlp, SuggestedSharing, SkippedItem, MispToStixOptions, MispToStixResult, GalaxySdoType } from './types.ts';

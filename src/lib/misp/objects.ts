@@ -1,7 +1,8 @@
+import { stixUuid } from './ids.ts';
 import { eq, observation, pathKey } from './pattern.ts';
 import type { MispAttribute, MispObject } from './schema.ts';
 import type { StixObject } from './types.ts';
-import { HASH_TYPES, ipKind, nonBlank, parsePort, validDomain, validEmail, validHash } from './values.ts';
+import { HASH_TYPES, canonicalIp, isUri, ipKind, nonBlank, parsePort, validDomain, validEmail, validHash } from './values.ts';
 
 /**
  * MISP objects → one STIX pattern / one set of SCOs, following misp-stix's "MISP Objects to STIX 2.1
@@ -19,7 +20,7 @@ export const MAPPED_OBJECT_NAMES: readonly string[] = ['file', 'domain-ip', 'url
 const sco = (type: string, uuid: string, props: Record<string, unknown>): StixObject => ({
   type,
   spec_version: '2.1',
-  id: `${type}--${uuid}`,
+  id: `${type}--${stixUuid(uuid, true)}`,
   ...props,
 });
 
@@ -62,7 +63,7 @@ function domainIpObject(o: MispObject): ObjectMapping {
     const rel = a.object_relation ?? a.type;
     const v = a.value.trim();
     if ((rel === 'domain' || rel === 'hostname') && !domain && validDomain(v)) domain = { ...a, value: v };
-    else if ((rel === 'ip' || rel === 'ip-dst' || rel === 'ip-src') && ipKind(v)) ips.push(sco(ipKind(v)!, a.uuid, { value: v }));
+    else if ((rel === 'ip' || rel === 'ip-dst' || rel === 'ip-src') && ipKind(v)) ips.push(sco(ipKind(v)!, a.uuid, { value: canonicalIp(v) }));
     else unused.push(a);
   }
   if (domain) {
@@ -82,6 +83,7 @@ function urlObject(o: MispObject): ObjectMapping {
   const url = live(o).find((a) => (a.object_relation ?? a.type) === 'url' && nonBlank(a.value));
   if (!url) return { kind: 'invalid', reason: 'url object has no url attribute' };
   const v = url.value.trim();
+  if (!isUri(v)) return { kind: 'invalid', reason: 'url is not an absolute URI' };
   // The other url-object members (domain, host, port, scheme, resource_path, query_string, ...) are
   // components of the URL itself; they are not carried separately.
   return { kind: 'observable', pattern: observation([eq('url:value', v)]), scos: [sco('url', o.uuid, { value: v })], unused: [] };
@@ -140,10 +142,10 @@ function networkObject(o: MispObject, rels: { srcIp: string[]; dstIp: string[]; 
     const dir = rels.srcIp.includes(rel) ? 'src' : rels.dstIp.includes(rel) ? 'dst' : null;
     const hostDir = rels.srcHost.includes(rel) ? 'src' : rels.dstHost.includes(rel) ? 'dst' : null;
     if (dir && ipKind(v) && nt[`${dir}_ref`] === undefined) {
-      const ip = sco(ipKind(v)!, a.uuid, { value: v });
+      const ip = sco(ipKind(v)!, a.uuid, { value: canonicalIp(v) });
       extra.push(ip);
       nt[`${dir}_ref`] = ip.id;
-      cmp.push(eq(`network-traffic:${dir}_ref.type`, ip.type), eq(`network-traffic:${dir}_ref.value`, v));
+      cmp.push(eq(`network-traffic:${dir}_ref.type`, ip.type), eq(`network-traffic:${dir}_ref.value`, ip.value as string));
     } else if ((rel === 'src-port' || rel === 'dst-port') && parsePort(v) !== null && nt[`${rel.slice(0, 3)}_port`] === undefined) {
       nt[`${rel.slice(0, 3)}_port`] = parsePort(v);
       cmp.push(eq(`network-traffic:${rel.slice(0, 3)}_port`, parsePort(v)!));

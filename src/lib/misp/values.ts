@@ -1,4 +1,6 @@
 import { isIPv6 } from 'node:net';
+import { domainToASCII } from 'node:url';
+import ajvFormats from 'ajv-formats/dist/formats.js';
 
 const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4_RE = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}(?:/(?:3[0-2]|[12]?\\d))?$`);
@@ -30,8 +32,8 @@ export const HASH_TYPES: ReadonlyMap<string, readonly [string, number | null]> =
   ['sha256', ['SHA-256', 64]],
   ['sha384', ['SHA384', 96]],
   ['sha512', ['SHA-512', 128]],
-  ['sha512/224', ['SHA512/224', 56]],
-  ['sha512/256', ['SHA512/256', 64]],
+  ['sha512/224', ['SHA512-224', 56]],
+  ['sha512/256', ['SHA512-256', 64]],
   ['sha3-224', ['SHA3-224', 56]],
   ['sha3-256', ['SHA3-256', 64]],
   ['sha3-384', ['SHA3-384', 96]],
@@ -46,13 +48,19 @@ export function validHash(type: string, v: string): boolean {
   const spec = HASH_TYPES.get(type);
   if (!spec) return false;
   const [, len] = spec;
+  if (type === 'ssdeep') return /^[a-zA-Z0-9/+:.]{1,128}$/.test(v);
+  if (type === 'tlsh') return /^[0-9a-fA-F]{70}$/.test(v);
   if (len === null) return v.trim().length > 0;
   return v.length === len && /^[0-9a-fA-F]+$/.test(v);
 }
 
-/** Loose hostname/domain check: non-empty, no whitespace, no URL syntax. */
+const HOSTNAME = ajvFormats.fullFormats.hostname as RegExp;
+
+/** Domain/host name as a STIX domain-name value accepts it (idn-hostname: IDNA-maps to an RFC 1123 hostname). */
 export function validDomain(v: string): boolean {
-  return v.length > 0 && v.length <= 253 && !/[\s/@:]/.test(v) && !v.startsWith('.');
+  if (v.length === 0 || v.length > 1024) return false;
+  const ascii = domainToASCII(v);
+  return ascii !== '' && HOSTNAME.test(ascii);
 }
 
 export function validEmail(v: string): boolean {
@@ -61,4 +69,26 @@ export function validEmail(v: string): boolean {
 
 export function nonBlank(v: string): boolean {
   return v.trim().length > 0;
+}
+
+const uriFormat = ajvFormats.fullFormats.uri as (s: string) => boolean;
+
+/** Absolute URI (RFC 3986, the JSON-schema "uri" format the STIX url object schema uses). */
+export function isUri(v: string): boolean {
+  if (v.length <= 8192) return uriFormat(v);
+  // the format regex can overflow V8's regex stack on huge input: fall back to the linear WHATWG parser
+  try {
+    return /^[a-z][a-z0-9+.-]*:/i.test(v) && Boolean(new URL(v));
+  } catch {
+    return false;
+  }
+}
+
+/** Canonical text of an IP/CIDR accepted by ipKind (IPv6 compressed, no embedded IPv4 dotted tail). */
+export function canonicalIp(v: string): string {
+  if (ipKind(v) !== 'ipv6-addr') return v;
+  const slash = v.indexOf('/');
+  const addr = slash === -1 ? v : v.slice(0, slash);
+  const host = new URL(`http://[${addr}]/`).hostname.slice(1, -1);
+  return slash === -1 ? host : `${host}${v.slice(slash)}`;
 }
