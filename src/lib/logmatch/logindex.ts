@@ -108,8 +108,8 @@ export class LogIndex {
   }
 
   idsOf(refs: number[]): string[] {
-    const uniq = [...new Set(refs)].sort((a, b) => a - b);
-    return uniq.map((r) => this.idOf(r));
+    if (refs.length === 1) return [this.idOf(refs[0])];
+    return [...new Set(refs)].map((r) => this.idOf(r)).sort();
   }
 
   /**

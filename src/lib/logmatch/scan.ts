@@ -144,7 +144,7 @@ export class Scanner {
   private run(b: Uint8Array, ls: number, i: number, j: number, f: number, out: RawHit[]): void {
     let a = i;
     let z = j;
-    while (a < z && CLS[b[a]] & (DOT | DASH)) a++;
+    while (a < z && (b[a] === 46 || b[a] === 45)) a++;
     while (z > a && CLS[b[z - 1]] & (DOT | DASH)) z--;
     const len = z - a;
     if (len < 1) return;
