@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Hit } from './types.ts';
 import type { LogIndex } from './logindex.ts';
 import { Scanner, SCAN_BINARY, SCAN_ESC, SCAN_HIGH, SCAN_URLHOST, type RawHit } from './scan.ts';
-import { applyZeekHeader, newZeekHeader, parseLine, splitCsv, textTimestamp, type FormatContext } from './formats.ts';
+import { applyZeekHeader, newZeekHeader, SYNTH_URL_FIELD, parseLine, splitCsv, textTimestamp, type FormatContext } from './formats.ts';
 
 export interface BlockOptions {
   maxLineBytes: number;
@@ -140,6 +140,7 @@ export class BlockProcessor {
         const fr: RawHit[] = [];
         this.scanner.scanString(val, fr);
         for (const h of fr) {
+          if (name === SYNTH_URL_FIELD && h.kind !== 'url') continue;
           if (!found.some((f) => f.field === name && f.h.kind === h.kind && f.h.value === h.value)) found.push({ h, field: name });
         }
       }

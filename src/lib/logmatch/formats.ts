@@ -89,6 +89,9 @@ function walkJson(v: unknown, path: string, out: [string, string][]): void {
   }
 }
 
+/** Field name of the URL synthesised from `host` + `uri` (Zeek http, JSON http logs); only URL hits are taken from it. */
+export const SYNTH_URL_FIELD = 'host+uri';
+
 function synthUrl(fields: [string, string][], unset?: string): void {
   let host: string | undefined;
   let uri: string | undefined;
@@ -96,7 +99,7 @@ function synthUrl(fields: [string, string][], unset?: string): void {
     if (k === 'host' && v !== unset) host = v;
     else if (k === 'uri' && v !== unset) uri = v;
   }
-  if (host && uri && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) fields.push(['url', `http://${host}${uri.startsWith('/') ? '' : '/'}${uri}`]);
+  if (host && uri && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) fields.push([SYNTH_URL_FIELD, `http://${host}${uri.startsWith('/') ? '' : '/'}${uri}`]);
 }
 
 export function parseJsonLine(line: string): ParsedLine | null {

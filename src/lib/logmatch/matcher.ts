@@ -7,6 +7,8 @@ import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { Hit, LogFormat, MatchOptions, MatchSummary } from './types.ts';
 import type { LogIndex } from './logindex.ts';
@@ -163,9 +165,17 @@ class Splitter {
   }
 }
 
-function workerUrl(): { url: URL; execArgv?: string[] } {
-  const ts = import.meta.url.endsWith('.ts');
-  return { url: new URL(ts ? './worker.ts' : './worker.js', import.meta.url), execArgv: ts ? ['--import', 'tsx'] : undefined };
+/**
+ * Starts the worker. Compiled (.js): `worker.js` next to this file. From source (.ts under tsx/vitest): Node 20
+ * does not apply `--import tsx` loader hooks to a worker's entry module, so a tiny eval'd bootstrap registers
+ * tsx's ESM hooks inside the worker first and then imports `worker.ts`.
+ */
+function spawnWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
+  const target = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+  return new Worker(code, { eval: true, workerData });
 }
 
 interface Pool {
@@ -174,12 +184,11 @@ interface Pool {
 }
 
 function startPool(n: number, index: LogIndex, blockOpts: { maxLineBytes: number; maxHitLineChars: number }): Pool {
-  const { url, execArgv } = workerUrl();
   const shared = index.toShared();
   const waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: unknown) => void }>();
   let failed: unknown = null;
   const workers = Array.from({ length: n }, () => {
-    const w = new Worker(url, { workerData: { index: shared, opts: blockOpts }, execArgv });
+    const w = spawnWorker({ index: shared, opts: blockOpts });
     w.on('message', (m: { seq: number; result?: BlockResult; error?: string }) => {
       const p = waiting.get(m.seq);
       if (!p) return;
