@@ -74,11 +74,12 @@ describe('property: robustness', () => {
 describe('property: evaluation', () => {
   it('random patterns evaluate against observed-data without throwing, within caps', async () => {
     const { matchPattern } = await import('./evaluate.ts');
+    type ObservedData = import('./evaluate.ts').ObservedData;
     const t = (m: number) => `2024-01-01T00:${String(m).padStart(2, '0')}:00Z`;
-    const data = [
+    const data: ObservedData[] = [
       { type: 'observed-data', id: 'observed-data--1', first_observed: t(0), last_observed: t(1), number_observed: 3, objects: { '0': { type: 'file', name: 'a', size: 5, hashes: { MD5: 'ab' }, x_list: [1, 'a', { k: true }] }, '1': { type: 'ipv4-addr', value: '10.0.0.1' } } },
       { type: 'observed-data', id: 'observed-data--2', first_observed: t(5), last_observed: t(5), number_observed: 1, objects: { '0': { type: 'network-traffic', dst_ref: '1', src_ref: 'nope' }, '1': { type: 'ipv6-addr', value: '::1' } } },
-      { type: 'observed-data', id: 'observed-data--3', first_observed: 'garbage', objects: { __proto__: { type: 'file' } } },
+      { type: 'observed-data', id: 'observed-data--3', first_observed: 'garbage', objects: JSON.parse('{"__proto__": {"type": "file", "name": "a"}}') },
     ];
     fc.assert(
       fc.property(patternArb, (ast) => {
