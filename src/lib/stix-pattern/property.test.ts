@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { patternArb } from './arbitraries.ts';
+import { patternArb } from './test/arbitraries.ts';
 import { formatPattern } from './format.ts';
 import { PatternSyntaxError, parsePattern } from './index.ts';
 

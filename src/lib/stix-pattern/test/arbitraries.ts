@@ -1,6 +1,6 @@
 /**
  * fast-check arbitraries producing *canonical* pattern ASTs (see ast.ts), for
- * property tests. Test-only helper; not exported from index.ts.
+ * property tests. Test-only helper (under test/, so excluded from builds).
  */
 import fc from 'fast-check';
 import type {
@@ -11,8 +11,8 @@ import type {
   ObservationExpression,
   PathStep,
   Qualifier,
-} from './ast.ts';
-import { RESERVED_WORDS } from './parser.ts';
+} from '../ast.ts';
+import { RESERVED_WORDS } from '../parser.ts';
 
 const identChars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789';
 
