@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // Pure libraries (src/lib) touch no database: run them once, in the PGlite pass.
+    exclude: process.env.RAMPART_TEST_DB === 'postgres' ? ['src/lib/**', 'node_modules/**'] : ['node_modules/**'],
     globalSetup: ['src/server/test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
