@@ -4,6 +4,7 @@ import { createDirectoryModule } from './directory/index.ts';
 import { createAuthModule } from './auth/index.ts';
 import { createAuditModule } from './audit/index.ts';
 import { createDemoModule } from './demo/index.ts';
+import { createIntelModule } from './intel/index.ts';
 
 /**
  * The one list of modules. A new capability (assessments, exercises, campaigns, awareness, posters,
@@ -13,9 +14,10 @@ export function createModules(core: Core): { modules: RampartModule[]; resolver:
   const directory = createDirectoryModule(core);
   const auth = createAuthModule(core, directory.service);
   const audit = createAuditModule(core);
+  const intel = createIntelModule(core, directory.service);
   const demo = createDemoModule(core, { directory: directory.service, auth: auth.service });
   return {
-    modules: [directory, auth, audit, demo],
+    modules: [directory, auth, audit, intel, demo],
     resolver: auth.resolver,
     services: { directory: directory.service, auth: auth.service },
   };

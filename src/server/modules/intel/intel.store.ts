@@ -1,0 +1,182 @@
+import { validateStixObject, tlpOfObject, applyTlp, observableKeysOfSco, isScoType, normaliseDomain, normaliseEmail, normaliseHash, normaliseIp, normaliseUrl, type StixIssue } from '../../../lib/stix/index.ts';
+import { parsePattern, extractObservableValuesDetailed, PatternSyntaxError } from '../../../lib/stix-pattern/index.ts';
+import type { Actor } from '../../core/access/actor.ts';
+import { compareTlp, type Tlp } from '../../core/access/tlp.ts';
+import type { Sharing } from '../../core/access/visibility.ts';
+import { audit } from '../../core/audit/audit.ts';
+import { publishEvent } from '../../core/events/events.ts';
+import type { Tx } from '../../core/db.ts';
+import type { IntelRepo, StoredObjectRow } from './intel.repo.ts';
+
+/**
+ * The one write path into the STIX store. Every ingest route (API, UI, TAXII POST, TAXII client,
+ * MISP, CSV, sightings) prepares objects here and stores them in batches:
+ *   - validation: the official STIX 2.1 JSON schemas plus the rules they miss (src/lib/stix), and
+ *     indicator patterns parsed by the full STIX patterning parser (src/lib/stix-pattern);
+ *   - TLP: an object's TLP follows its object_marking_refs; the sharer may tighten it (the stored
+ *     object then carries the tighter TLP 2.0 marking), never loosen it;
+ *   - sharing: owner organisation, communities (default: the owner's), recipients;
+ *   - correlation keys: normalised observable values from SCOs and indicator patterns.
+ */
+export interface ShareOptions {
+  actor: Actor;
+  ownerOrgId: string | null;
+  /** Requested TLP; an object marked stricter keeps its own. Unmarked objects with no request: AMBER. */
+  tlp?: Tlp;
+  communityIds?: string[];
+  recipientOrgIds?: string[];
+  recipientUserIds?: string[];
+  source: string;
+  inboxOrgId?: string | null;
+}
+
+export type Prepared = { ok: true; row: StoredObjectRow } | { ok: false; id: string | null; errors: StixIssue[] };
+
+export const DEFAULT_TLP: Tlp = 'AMBER';
+
+const patternValidator = (p: string) => {
+  try {
+    parsePattern(p);
+    return { ok: true as const };
+  } catch (e) {
+    if (e instanceof PatternSyntaxError) return { ok: false as const, message: e.message };
+    throw e;
+  }
+};
+
+const ts = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
+
+function searchText(o: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of ['name', 'description', 'pattern', 'value', 'path', 'body', 'content', 'abstract', 'opinion', 'explanation', 'subject', 'display_name', 'user_id', 'account_login']) {
+    const v = o[k];
+    if (typeof v === 'string') parts.push(v);
+  }
+  for (const k of ['labels', 'aliases', 'goals', 'roles', 'sectors']) {
+    const v = o[k];
+    if (Array.isArray(v)) parts.push(v.filter((x) => typeof x === 'string').join(' '));
+  }
+  const hashes = o.hashes;
+  if (hashes && typeof hashes === 'object') parts.push(Object.values(hashes as Record<string, unknown>).filter((x) => typeof x === 'string').join(' '));
+  return parts.join(' ');
+}
+
+/** Normalised observable keys an indicator's pattern names (only simple value comparisons). */
+export function patternKeys(pattern: string): string[] {
+  let values;
+  try {
+    values = extractObservableValuesDetailed(parsePattern(pattern)).values;
+  } catch {
+    return [];
+  }
+  const keys: string[] = [];
+  for (const v of values) {
+    const val = String(v.value);
+    let k: string | null = null;
+    switch (v.type) {
+      case 'ipv4-addr':
+      case 'ipv6-addr': {
+        const n = normaliseIp(val);
+        k = n ? `${v.type}:${n}` : null;
+        break;
+      }
+      case 'domain-name': {
+        const n = normaliseDomain(val);
+        k = n ? `domain-name:${n}` : null;
+        break;
+      }
+      case 'url': {
+        const n = normaliseUrl(val);
+        k = n ? `url:${n}` : null;
+        break;
+      }
+      case 'email-addr': {
+        const n = normaliseEmail(val);
+        k = n ? `email-addr:${n}` : null;
+        break;
+      }
+      case 'file': {
+        const n = v.algorithm ? normaliseHash(v.algorithm, val) : null;
+        k = n ? `file:${n.algorithm}:${n.value}` : null;
+        break;
+      }
+    }
+    if (k) keys.push(k);
+  }
+  return keys;
+}
+
+export function versionOf(o: Record<string, unknown>): string {
+  if (typeof o.modified === 'string') return o.modified;
+  if (typeof o.created === 'string') return o.created;
+  return '';
+}
+
+export function prepareObject(input: unknown, share: ShareOptions, audience: { communityIds: string[] }): Prepared {
+  const result = validateStixObject(input, { patternValidator });
+  const obj = input as Record<string, unknown>;
+  const id = typeof obj?.id === 'string' ? obj.id : null;
+  if (!result.ok) return { ok: false, id, errors: result.errors };
+  const own = obj.type === 'marking-definition' ? 'CLEAR' : (tlpOfObject(obj) as Tlp | null);
+  let tlp: Tlp = share.tlp ?? own ?? DEFAULT_TLP;
+  if (own && compareTlp(own, tlp) > 0) tlp = own; // never loosen
+  const object = obj.type === 'marking-definition' || own === tlp ? obj : (applyTlp(obj, tlp) as Record<string, unknown>);
+  let observableKeys: string[] = [];
+  try {
+    observableKeys = isScoType(String(obj.type)) ? observableKeysOfSco(obj) : obj.type === 'indicator' && obj.pattern_type === 'stix' ? patternKeys(String(obj.pattern)) : [];
+  } catch {
+    observableKeys = [];
+  }
+  return {
+    ok: true,
+    row: {
+      id: id!,
+      type: String(obj.type),
+      specVersion: typeof obj.spec_version === 'string' ? obj.spec_version : '2.1',
+      version: versionOf(obj),
+      created: ts(obj.created),
+      modified: ts(obj.modified),
+      createdByRef: typeof obj.created_by_ref === 'string' ? obj.created_by_ref : null,
+      revoked: obj.revoked === true,
+      confidence: typeof obj.confidence === 'number' ? obj.confidence : null,
+      name: typeof obj.name === 'string' ? obj.name.slice(0, 1000) : typeof obj.value === 'string' ? obj.value.slice(0, 1000) : null,
+      ownerOrgId: share.ownerOrgId,
+      tlp,
+      communityIds: share.communityIds ?? audience.communityIds,
+      recipientOrgIds: share.recipientOrgIds ?? [],
+      recipientUserIds: share.recipientUserIds ?? [],
+      createdBy: share.actor.userId,
+      source: share.source,
+      inboxOrgId: share.inboxOrgId ?? null,
+      object,
+      searchText: searchText(object),
+      observableKeys,
+    },
+  };
+}
+
+/** Stores prepared rows in one transaction, with their audit entry and one live event per TLP. */
+export async function storeRows(tx: Tx, repo: IntelRepo, share: ShareOptions, rows: StoredObjectRow[], details: Record<string, unknown> = {}) {
+  const inserted = await repo.insertObjects(tx, rows);
+  if (inserted.length) {
+    await audit(tx, share.actor, { action: 'intel.objects.add', subjectType: 'stix', subjectId: inserted.length === 1 ? inserted[0]!.id : undefined, details: { source: share.source, count: inserted.length, ...details } });
+    const byTlp = new Map<Tlp, StoredObjectRow[]>();
+    const insertedKeys = new Set(inserted.map((i) => `${i.id}\u0000${i.version}`));
+    for (const r of rows) {
+      if (!insertedKeys.has(`${r.id}\u0000${r.version}`)) continue;
+      if (!byTlp.has(r.tlp)) byTlp.set(r.tlp, []);
+      byTlp.get(r.tlp)!.push(r);
+    }
+    for (const [tlp, group] of byTlp) {
+      const first = group[0]!;
+      const sharing: Sharing = { ownerOrgId: first.ownerOrgId, tlp, communityIds: first.communityIds, recipientOrgIds: first.recipientOrgIds, recipientUserIds: first.recipientUserIds, createdBy: first.createdBy };
+      await publishEvent(tx, {
+        topic: 'intel.objects.added',
+        subjectId: group.length === 1 ? first.id : undefined,
+        sharing,
+        payload: { count: group.length, source: share.source, objects: group.slice(0, 20).map((g) => ({ id: g.id, type: g.type, name: g.name })) },
+      });
+    }
+  }
+  return inserted;
+}
