@@ -274,7 +274,6 @@ export class MatchRun implements AsyncIterable<Hit> {
     const pool = nWorkers ? startPool(nWorkers, index, blockOpts) : null;
     const inflight: Promise<BlockResult>[] = [];
     const maxInflight = nWorkers * 3;
-    const self = this;
 
     function account(r: BlockResult): Hit[] {
       const base = summary.lines;
@@ -285,7 +284,7 @@ export class MatchRun implements AsyncIterable<Hit> {
       summary.hits += r.hits.length;
       summary.hitLines += r.hitLines;
       if (pool) for (const h of r.hits) h.lineNo += base;
-      opts.onProgress?.(cloneSummary(self.summary));
+      opts.onProgress?.(cloneSummary(summary));
       return r.hits;
     }
 

@@ -10,7 +10,7 @@
  */
 import type { ObservedKind } from './types.ts';
 import type { LogIndex } from './logindex.ts';
-import { formatIPv4, formatIPv6, LOWER, normalizeDomain, normalizeUrl, parseIPv4Bytes, parseIPv6Bytes } from './normalize.ts';
+import { formatIPv4, formatIPv6, normalizeDomain, normalizeUrl, parseIPv4Bytes, parseIPv6Bytes } from './normalize.ts';
 import { hashFwd } from './strtable.ts';
 
 export interface RawHit {
@@ -110,7 +110,8 @@ export class Scanner {
         i = j;
       } else {
         if (c === 58) {
-          if (i >= v6End) v6End = this.colon(b, s, e, i, out);
+          // an IPv6 span starts with hex before its first ':' or with '::'; a URL has '://'
+          if (i >= v6End && (i + 1 < e && (b[i + 1] === 47 || b[i + 1] === 58) || (i > s && V6CH[b[i - 1]] === 1))) v6End = this.colon(b, s, e, i, out);
         } else if (c === 92) {
           this.status |= SCAN_ESC;
         } else if (k & CTRL) {
