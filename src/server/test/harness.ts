@@ -123,7 +123,7 @@ export async function createWorld(r: Rampart): Promise<World> {
   for (const [key, o] of Object.entries(ORGS) as [OrgKey, (typeof ORGS)[OrgKey]][]) {
     const created = await directory.createOrg(sys, {
       name: `${key} org`, kind: o.kind, parentId: 'parent' in o ? org[o.parent as OrgKey] : null, jurisdictionFips: 'fips' in o ? o.fips : null,
-      website: null, description: '', contacts: [{ name: `${key} duty officer`, role: 'duty', phone: '+1 555 0100', email: `duty@${key.toLowerCase()}.test`, is24x7: true }],
+      website: null, description: '', contacts: [{ name: `${key} duty officer`, role: 'duty', phone: '+1 555 0100', email: `duty@${key.toLowerCase().replace(/_/g, '-')}.test`, is24x7: true }],
       communityIds: o.communities.map((c) => community[c]),
     });
     org[key] = created.id;
@@ -132,7 +132,7 @@ export async function createWorld(r: Rampart): Promise<World> {
   const email = {} as Record<PersonaKey, string>;
   const token = {} as Record<PersonaKey, string>;
   for (const [key, p] of Object.entries(PERSONAS) as [PersonaKey, (typeof PERSONAS)[PersonaKey]][]) {
-    email[key] = `${key.toLowerCase()}@personas.test`;
+    email[key] = `${key.toLowerCase().replace(/_/g, '-')}@personas.test`;
     user[key] = await auth.createUser(sys, {
       email: email[key], name: key, password: TEST_PASSWORD, platformAdmin: 'platformAdmin' in p ? p.platformAdmin : false,
       memberships: p.org ? [{ orgId: org[p.org], role: p.role! }] : [],

@@ -65,9 +65,9 @@ export function registerHttpCore(app: FastifyInstance, resolver: ActorResolver):
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as { validationContext?: string }).validationContext ?? 'body';
       const problems: FieldProblem[] = err.validation.map((v) => {
-        const unknownKeys = (v.params as { issue?: { code?: string; keys?: string[] } } | undefined)?.issue;
-        if (unknownKeys?.code === 'unrecognized_keys' && unknownKeys.keys?.length) {
-          return { path: zodPath(where, `${v.instancePath}/${unknownKeys.keys[0]}`), message: `unknown field (${unknownKeys.keys.join(', ')})` };
+        const keys = (v.params as { keys?: unknown } | undefined)?.keys;
+        if (v.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length) {
+          return { path: zodPath(where, `${v.instancePath}/${String(keys[0])}`), message: `unknown field${keys.length > 1 ? `s (${keys.join(', ')})` : ''}` };
         }
         return { path: zodPath(where, v.instancePath), message: v.message ?? 'invalid' };
       });

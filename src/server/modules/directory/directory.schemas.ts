@@ -51,10 +51,21 @@ export const OrgCreateBody = z.strictObject({
 });
 export type OrgCreateBody = z.infer<typeof OrgCreateBody>;
 
-export const OrgUpdateBody = OrgCreateBody.partial().strict();
+/** PATCH: only the fields sent change (no defaults filled in). */
+export const OrgUpdateBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  kind: z.enum(ORG_KINDS).optional(),
+  parentId: Uuid.nullable().optional(),
+  jurisdictionFips: Fips.nullable().optional(),
+  website: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).nullable().optional(),
+  description: z.string().max(5000).optional(),
+  contacts: z.array(ContactInput).max(50).optional(),
+  communityIds: z.array(Uuid).max(100).optional(),
+});
 export type OrgUpdateBody = z.infer<typeof OrgUpdateBody>;
 
-export const Contact = ContactInput.extend({ id: Uuid });
+/** Output: plain strings (formats are checked on the way in, not re-judged on the way out). */
+export const Contact = z.object({ id: Uuid, name: z.string(), role: z.string(), phone: z.string(), email: z.string(), is24x7: z.boolean() });
 
 export const OrgSummary = z.object({
   id: Uuid,
