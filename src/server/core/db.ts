@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -26,8 +27,14 @@ export interface Database {
   url: string;
   pool: pg.Pool;
   db: Db;
-  /** Only for PGlite: the in-process instance (LISTEN and dumps go through it). */
+  /** Only for PGlite: the in-process instance (dumps go through it). */
   pglite?: PGlite;
+  /**
+   * Only for PGlite: NOTIFY messages. PGlite is one backend shared by every socket connection, so a
+   * notification comes back on the connection whose transaction sent it, not on the one that ran
+   * LISTEN (measured: see docs/ARCHITECTURE.md). Every pooled connection forwards what it gets here.
+   */
+  notifications?: EventEmitter;
   close(): Promise<void>;
 }
 
@@ -81,6 +88,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const url = `postgres://postgres@${address}/postgres`;
   const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 4 });
   pool.on('error', () => {});
+  const notifications = new EventEmitter();
+  pool.on('connect', (client) => client.on('notification', (n) => notifications.emit('notification', n)));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   const instance = pglite;
   return {
@@ -89,6 +98,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool,
     db,
     pglite: instance,
+    notifications,
     async close() {
       await db.destroy();
       await server.stop();

@@ -79,7 +79,11 @@ export class EventHub {
     const client = new pg.Client({ connectionString: this.database.url });
     client.on('error', () => {});
     await client.connect();
-    client.on('notification', () => this.pull());
+    client.on('notification', () => void this.pull());
+    // On PGlite the notification arrives on the writing connection (see Database.notifications).
+    this.database.notifications?.on('notification', (n: { channel: string }) => {
+      if (n.channel === EVENTS_CHANNEL) void this.pull();
+    });
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     this.client = client;
   }

@@ -9,6 +9,11 @@ import type { EventHub } from './events.ts';
  * browser resumes after Last-Event-ID from the events table.
  */
 export function registerSse(app: FastifyInstance, hub: EventHub): void {
+  const open = new Set<import('node:http').ServerResponse>();
+  // Graceful shutdown: live streams never end on their own, so end them before the server closes.
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/events/stream',
     {
@@ -38,12 +43,13 @@ export function registerSse(app: FastifyInstance, hub: EventHub): void {
         },
       });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+      open.add(res);
       const done = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        open.delete(res);
       };
       req.raw.on('close', done);
-      app.server.once('close', () => res.end());
     },
   );
 }
