@@ -1,4 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TLP_LEVELS } from '../../../core/access/tlp.ts';
+import { subscriptionView, type SubscriptionService } from './taxii.subscriptions.ts';
 import { AppError } from '../../../core/http/errors.ts';
 import {
   API_ROOT_PATH,
@@ -225,3 +229,101 @@ export function taxiiRoutes(service: TaxiiService, opts: { maxContentLength: num
   };
 }
 
+
+// ---- TAXII client: subscriptions, under /api/intel/subscriptions -----------------------------------
+
+const SubscriptionView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  apiRootUrl: z.string(),
+  collectionId: z.string(),
+  username: z.string().nullable(),
+  hasPassword: z.boolean().describe('Credentials are stored but never returned'),
+  tlp: z.enum(TLP_LEVELS),
+  communityIds: z.array(z.uuid()),
+  pollSeconds: z.number().int(),
+  enabled: z.boolean(),
+  addedAfter: z.string().nullable().describe('Resume cursor: the upstream X-TAXII-Date-Added-Last of the last page stored'),
+  lastPolledAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  failures: z.number().int().describe('Consecutive failed polls; the next poll is delayed by 1, 2, 4… minutes (at most 6 h)'),
+  objectsReceived: z.number(),
+  nextPollAt: z.string(),
+  lastPollStats: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const SubscriptionBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  apiRootUrl: z.url({ protocol: /^https?$/ }).max(2000).describe('URL of the upstream TAXII 2.1 API root'),
+  collectionId: z.string().trim().min(1).max(200),
+  username: z.string().max(200).nullable().optional().describe('With a username: HTTP Basic; without: the password is sent as a Bearer token'),
+  password: z.string().max(4000).nullable().optional(),
+  tlp: z.enum(TLP_LEVELS).default('AMBER').describe('TLP applied to received objects (an object marked stricter keeps its own)'),
+  communityIds: z.array(z.uuid()).max(50).default([]).describe('Communities to share received objects with (default: all of the organisation’s)'),
+  pollSeconds: z.number().int().min(60).max(7 * 86400).default(900),
+  enabled: z.boolean().default(true),
+});
+const SubscriptionPatchBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  apiRootUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  collectionId: z.string().trim().min(1).max(200).optional(),
+  username: z.string().max(200).nullable().optional(),
+  password: z.string().max(4000).nullable().optional(),
+  tlp: z.enum(TLP_LEVELS).optional(),
+  communityIds: z.array(z.uuid()).max(50).optional(),
+  pollSeconds: z.number().int().min(60).max(7 * 86400).optional(),
+  enabled: z.boolean().optional(),
+  resetCursor: z.boolean().optional().describe('Forget the added_after cursor: the next poll reads the collection from the start'),
+});
+const PollResultView = z.object({
+  pages: z.number().int(),
+  received: z.number().int(),
+  stored: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  addedAfter: z.string().nullable(),
+  error: z.string().optional(),
+  rejections: z.array(z.object({ id: z.string().nullable(), message: z.string() })).optional(),
+});
+const IdParams = z.strictObject({ id: z.uuid() });
+
+export function subscriptionRoutes(svc: SubscriptionService) {
+  return async (scope: FastifyInstance) => {
+    const app = scope.withTypeProvider<ZodTypeProvider>();
+    const tags = ['intel'];
+    const base = '/api/intel/subscriptions';
+    app.get(base, { schema: { tags, summary: 'TAXII subscriptions of my organisation', response: { 200: z.object({ items: z.array(SubscriptionView) }) } } }, async (req) => ({
+      items: (await svc.list(req.actor)).map(subscriptionView),
+    }));
+    app.post(base, { schema: { tags, summary: 'Subscribe to an upstream TAXII 2.1 collection', body: SubscriptionBody, response: { 201: SubscriptionView } } }, async (req, reply) =>
+      reply.code(201).send(subscriptionView(await svc.create(req.actor, req.body))),
+    );
+    app.get(`${base}/:id`, { schema: { tags, summary: 'One TAXII subscription', params: IdParams, response: { 200: SubscriptionView } } }, async (req) =>
+      subscriptionView(await svc.get(req.actor, req.params.id)),
+    );
+    app.patch(`${base}/:id`, { schema: { tags, summary: 'Edit a TAXII subscription', params: IdParams, body: SubscriptionPatchBody, response: { 200: SubscriptionView } } }, async (req) =>
+      subscriptionView(await svc.update(req.actor, req.params.id, req.body)),
+    );
+    app.delete(`${base}/:id`, { schema: { tags, summary: 'Delete a TAXII subscription', params: IdParams, response: { 204: z.null() } } }, async (req, reply) => {
+      await svc.remove(req.actor, req.params.id);
+      return reply.code(204).send(null);
+    });
+    app.post(
+      `${base}/:id/poll`,
+      {
+        schema: {
+          tags,
+          summary: 'Poll a TAXII subscription now',
+          description: 'Reads every page after the saved cursor and stores the objects. Upstream failures are recorded on the subscription and returned in `error`.',
+          params: IdParams,
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).optional().describe('Objects per upstream request (default 1000)') }),
+          body: z.strictObject({}).optional(),
+          response: { 200: PollResultView },
+        },
+      },
+      async (req) => svc.pollNow(req.actor, req.params.id, { limit: req.query.limit }),
+    );
+  };
+}

@@ -284,7 +284,7 @@ describe('adding objects, status, deleting', () => {
 
   test('POST answers 202 with a status listing successes and failures; the poster can read the status, others cannot', async () => {
     const good = [indicator(201), malware(202)];
-    const badObj = { ...indicator(203), pattern: '[ipv4-addr:value = ' };
+    const badObj: Record<string, unknown> = { ...indicator(203), pattern: '[ipv4-addr:value = ' };
     const res = await post('AZ_ANALYST', objUrl(), { objects: [...good, badObj] }, 'application/taxii+json');
     expect(res.statusCode).toBe(202);
     expect(res.headers['content-type']).toBe(TAXII);
