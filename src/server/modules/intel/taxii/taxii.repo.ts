@@ -40,11 +40,15 @@ export interface ObjectQuery {
   limit: number;
 }
 
-export interface ObjectTextRow {
-  pk: number;
-  da: string;
-  /** The stored object as JSON text, spliced into the envelope unparsed. */
-  obj: string;
+export interface ObjectsPage {
+  /** Rows found: up to pageSize + 1 (one more than the page means `more`). */
+  n: number;
+  /** The page's objects as stored JSON text, comma-separated, in date-added order. */
+  body: string;
+  first: string | null;
+  last: string | null;
+  /** pk of the page's last object when the page is full (the `next` cursor). */
+  lastPk: number | null;
 }
 
 export interface ManifestRow {
@@ -163,11 +167,23 @@ function whereSql(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'li
 
 export function createTaxiiRepo(db: Db) {
   return {
-    /** One page of objects in date-added order (keyset on (date_added, pk), never OFFSET). */
-    async objects(actor: Actor, scope: CollectionScope, q: ObjectQuery): Promise<ObjectTextRow[]> {
-      const r = await sql<ObjectTextRow>`SELECT o.pk, ${DA('o')} AS da, o.object::text AS obj FROM stix_objects o
-        WHERE ${whereSql(actor, scope, q)} ORDER BY o.date_added, o.pk LIMIT ${q.limit}`.execute(db);
-      return r.rows;
+    /**
+     * One page of objects in date-added order (keyset on (date_added, pk), never OFFSET), assembled by
+     * the database: the stored JSON of up to `pageSize` objects joined with commas (never parsed or
+     * re-serialised here), whether one more row exists, and the first/last date_added and last pk.
+     */
+    async objectsPage(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'limit'>, pageSize: number): Promise<ObjectsPage> {
+      const r = await sql<ObjectsPage>`WITH page AS (
+          SELECT o.pk, o.date_added, o.object FROM stix_objects o
+          WHERE ${whereSql(actor, scope, q)} ORDER BY o.date_added, o.pk LIMIT ${pageSize + 1}
+        ), ranked AS (SELECT p.*, row_number() OVER (ORDER BY p.date_added, p.pk) AS rn FROM page p)
+        SELECT count(*)::int AS n,
+          coalesce(string_agg(x.object::text, ',' ORDER BY x.rn) FILTER (WHERE x.rn <= ${pageSize}), '') AS body,
+          to_char(min(x.date_added) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first,
+          to_char(max(x.date_added) FILTER (WHERE x.rn <= ${pageSize}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last,
+          max(x.pk) FILTER (WHERE x.rn = ${pageSize}) AS "lastPk"
+        FROM ranked x`.execute(db);
+      return r.rows[0]!;
     },
 
     async manifest(actor: Actor, scope: CollectionScope, q: ObjectQuery): Promise<ManifestRow[]> {

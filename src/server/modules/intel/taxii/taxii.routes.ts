@@ -10,7 +10,7 @@ import {
   TAXII_MEDIA_TYPE,
   TaxiiError,
   statusResource,
-  type Page,
+  type ObjectsEnvelope,
   type Query,
   type TaxiiService,
 } from './taxii.service.ts';
@@ -47,22 +47,14 @@ export function acceptsTaxii(accept: string | undefined): boolean {
   return false;
 }
 
-function envelopeBody(p: Page<{ obj: string }>): string {
-  if (!p.items.length && !p.more) return '{}';
-  let s = `{"more":${p.more}`;
-  if (p.next) s += `,"next":"${p.next}"`;
-  s += ',"objects":[';
-  const items = p.items;
-  for (let i = 0; i < items.length; i++) {
-    if (i) s += ',';
-    s += items[i]!.obj;
-  }
-  return s + ']}';
+function envelopeBody(p: ObjectsEnvelope): string {
+  if (!p.count && !p.more) return '{}';
+  return `{"more":${p.more}${p.next ? `,"next":"${p.next}"` : ''},"objects":[${p.body}]}`;
 }
 
 const manifestVersion = (r: ManifestRow) => r.version || r.da;
 
-function pageHeaders(reply: FastifyReply, p: Page<unknown>): void {
+function pageHeaders(reply: FastifyReply, p: { first?: string; last?: string }): void {
   if (p.first) reply.header('X-TAXII-Date-Added-First', p.first);
   if (p.last) reply.header('X-TAXII-Date-Added-Last', p.last);
 }

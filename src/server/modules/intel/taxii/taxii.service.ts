@@ -8,7 +8,7 @@ import type { Core } from '../../../core/module.ts';
 import type { DirectoryService } from '../../directory/index.ts';
 import type { IntelRepo, StoredObjectRow } from '../intel.repo.ts';
 import { prepareObject, storeRows, versionOf, type ShareOptions } from '../intel.store.ts';
-import type { CollectionScope, Cursor, ObjectQuery, StatusDetail, StatusRow, TaxiiRepo, VersionMatch } from './taxii.repo.ts';
+import type { CollectionScope, Cursor, ObjectQuery, ObjectsPage, StatusDetail, StatusRow, TaxiiRepo, VersionMatch } from './taxii.repo.ts';
 
 /** TAXII 2.1 media types (TAXII 2.1 §1.6.8). Responses carry exactly TAXII_MEDIA_TYPE. */
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
@@ -156,6 +156,28 @@ function page<T extends { pk: number; da: string }>(rows: T[], limit: number): P
   };
 }
 
+/** A page of objects as the envelope needs it: the objects' JSON text, spliced in unparsed. */
+export interface ObjectsEnvelope {
+  count: number;
+  body: string;
+  more: boolean;
+  next?: string;
+  first?: string;
+  last?: string;
+}
+
+function objectsEnvelope(p: ObjectsPage, limit: number): ObjectsEnvelope {
+  const more = p.n > limit;
+  return {
+    count: Math.min(p.n, limit),
+    body: p.body,
+    more,
+    next: more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: Number(p.lastPk) }) : undefined,
+    first: p.first ?? undefined,
+    last: p.last ?? undefined,
+  };
+}
+
 // ---- the service ---------------------------------------------------------------------------------
 
 export interface TaxiiServiceDeps {
@@ -288,10 +310,10 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     return c.info;
   }
 
-  async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<Page<{ pk: number; da: string; obj: string }>> {
+  async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { id: true, type: true, version: true });
-    return page(await repo.objects(actor, c.scope, { ...p.query, limit: p.limit + 1 }), p.limit);
+    return objectsEnvelope(await repo.objectsPage(actor, c.scope, p.query, p.limit), p.limit);
   }
 
   async function getManifest(actor: Actor, collectionId: string, q: Query) {
@@ -303,9 +325,9 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   async function getObject(actor: Actor, collectionId: string, objectId: string, q: Query) {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { version: true });
-    const rows = await repo.objects(actor, c.scope, { ...p.query, ids: [objectId], limit: p.limit + 1 });
-    if (!rows.length && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
-    return page(rows, p.limit);
+    const res = await repo.objectsPage(actor, c.scope, { ...p.query, ids: [objectId] }, p.limit);
+    if (!res.n && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
+    return objectsEnvelope(res, p.limit);
   }
 
   async function getVersions(actor: Actor, collectionId: string, objectId: string, q: Query) {
