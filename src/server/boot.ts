@@ -3,10 +3,10 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './core/config.ts';
-import { migrate, openDatabase, type Database } from './core/db.ts';
+import { migrate, openDatabase, type Database, type Tx } from './core/db.ts';
 import { Jobs } from './core/jobs/jobs.ts';
 import { EventHub } from './core/events/events.ts';
-import { createMailer, type Mailer } from './core/mail.ts';
+import { createMailer, MAIL_JOB, type Mailer, type MailMessage } from './core/mail.ts';
 import { SystemClock } from './core/clock.ts';
 import type { Core, RampartModule } from './core/module.ts';
 import { createModules, type Services } from './modules/index.ts';
@@ -45,7 +45,13 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     const events = new EventHub(database);
     const mailer = opts.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: path.join(config.dataDir, 'outbox') });
     const clock = new SystemClock();
-    const core = { config, database, jobs, events, mailer, clock, log };
+    jobs.define<MailMessage>({ name: MAIL_JOB, handler: async (msg) => void (await mailer.send(msg)), retryLimit: 8, retryDelaySeconds: 10 });
+    const mail = {
+      async queue(tx: Tx, msg: MailMessage) {
+        await jobs.send(MAIL_JOB, msg, { tx });
+      },
+    };
+    const core = { config, database, jobs, events, mailer, mail, clock, log };
     const { modules, resolver, services } = createModules(core);
     for (const m of modules) await m.referenceData?.();
     if (config.SEED_DEMO) for (const m of modules) await m.seedDemo?.();

@@ -56,3 +56,12 @@ export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: 
     close: () => transport.close(),
   };
 }
+
+/**
+ * Mail as a durable job (outbox): `queue(tx, msg)` enqueues in the caller's transaction, so a message
+ * exists exactly when the change that caused it commits; a worker sends it, with retries.
+ */
+export const MAIL_JOB = 'core.mail';
+export interface MailQueue {
+  queue(tx: import('./db.ts').Tx, msg: MailMessage): Promise<void>;
+}

@@ -4,7 +4,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db.ts';
 import type { Jobs } from './jobs/jobs.ts';
 import type { EventHub } from './events/events.ts';
-import type { Mailer } from './mail.ts';
+import type { Mailer, MailQueue } from './mail.ts';
 import type { Clock } from './clock.ts';
 
 /** What the core hands every module. */
@@ -14,6 +14,8 @@ export interface Core {
   jobs: Jobs;
   events: EventHub;
   mailer: Mailer;
+  /** Mail enqueued in a transaction and sent by a worker (use this, not mailer.send, for mail caused by a change). */
+  mail: MailQueue;
   clock: Clock;
   log: Logger;
 }

@@ -6,9 +6,9 @@ import { hasScope, type Actor, type Role } from '../../core/access/actor.ts';
 import { audit } from '../../core/audit/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Config } from '../../core/config.ts';
-import { withTx, type Db } from '../../core/db.ts';
+import { withTx, type Db, type Tx } from '../../core/db.ts';
 import { errors } from '../../core/http/errors.ts';
-import type { Mailer } from '../../core/mail.ts';
+import type { MailQueue } from '../../core/mail.ts';
 import type { AuthRepo } from './auth.repo.ts';
 
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane). */
@@ -35,10 +35,10 @@ export interface AuthDeps {
   repo: AuthRepo;
   config: Config;
   clock: Clock;
-  mailer: Mailer;
+  mail: MailQueue;
 }
 
-export function createAuthService({ db, repo, config, clock, mailer }: AuthDeps) {
+export function createAuthService({ db, repo, config, clock, mail }: AuthDeps) {
   const mfaRequiredFor = (platformAdmin: boolean, roles: Role[]) => platformAdmin || roles.some((r) => r === 'analyst' || r === 'org_admin');
   const loginActor = (u: { id: string; name: string }): Actor => ({
     kind: 'user', userId: u.id, name: u.name, orgId: null, orgKind: null, orgPath: [], communityIds: [], role: null, platformAdmin: false, scopes: null,
@@ -65,14 +65,14 @@ export function createAuthService({ db, repo, config, clock, mailer }: AuthDeps)
     return { state: 'signed_in', mfaEnabled: false };
   }
 
-  async function sendLink(kind: 'invite' | 'reset', user: { id: string; email: string; name: string }, createdBy: string | null, tx: Parameters<AuthRepo['insertLink']>[0], orgName?: string) {
+  async function sendLink(kind: 'invite' | 'reset', user: { id: string; email: string; name: string }, createdBy: string | null, tx: Tx, orgName?: string) {
     const token = newSecretToken();
     await repo.insertLink(tx, { tokenHash: sha256(token), kind, userId: user.id, createdBy, expiresAt: new Date(clock.now().getTime() + LINK_HOURS[kind] * 3600_000) });
     const link = `${config.PUBLIC_URL}/${kind === 'invite' ? 'accept-invite' : 'reset-password'}?token=${token}`;
     return {
       link,
       send: () =>
-        mailer.send(
+        mail.queue(tx,
           kind === 'invite'
             ? {
                 to: user.email,
@@ -257,7 +257,7 @@ export function createAuthService({ db, repo, config, clock, mailer }: AuthDeps)
       if (!(actor.kind === 'system' || ((actor.platformAdmin || orgAdmin) && hasScope(actor, 'admin')))) {
         throw errors.forbidden('AUTH_FORBIDDEN', 'Only this organisation’s admins or a platform admin can invite people');
       }
-      const { link, send, userId } = await withTx(db, async (tx) => {
+      return withTx(db, async (tx) => {
         let user = await repo.userByEmail(tx, input.email);
         if (!user) {
           const id = await repo.insertUser(tx, { email: input.email, name: input.name, passwordHash: null, platformAdmin: false });
@@ -266,10 +266,9 @@ export function createAuthService({ db, repo, config, clock, mailer }: AuthDeps)
         await repo.upsertMembership(tx, user.id, input.orgId, input.role);
         await audit(tx, actor, { action: 'auth.user.invite', subjectType: 'user', subjectId: user.id, details: { orgId: input.orgId, role: input.role } });
         const l = await sendLink('invite', user, actor.userId, tx, orgName);
-        return { ...l, userId: user.id };
+        await l.send();
+        return { userId: user.id, link: l.link };
       });
-      await send();
-      return { userId, link };
     },
 
     async acceptInvite(token: string, password: string, meta: { ip: string; userAgent: string }) {
@@ -291,11 +290,10 @@ export function createAuthService({ db, repo, config, clock, mailer }: AuthDeps)
     async requestPasswordReset(email: string) {
       const user = await repo.userByEmail(db, email);
       if (!user || user.disabled) return;
-      const { send } = await withTx(db, async (tx) => {
+      await withTx(db, async (tx) => {
         await audit(tx, loginActor(user), { action: 'auth.reset.requested', subjectType: 'user', subjectId: user.id });
-        return sendLink('reset', user, null, tx);
+        await (await sendLink('reset', user, null, tx)).send();
       });
-      await send();
     },
 
     async confirmPasswordReset(token: string, password: string) {

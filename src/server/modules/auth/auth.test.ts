@@ -29,7 +29,7 @@ function startSmtp() {
 /** Mail bodies are quoted-printable: undo soft line breaks and =XX escapes. */
 const decodeQp = (s: string) => s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 const waitFor = async <T>(f: () => T | undefined, what: string): Promise<T> => {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 2000; i++) {
     const v = f();
     if (v !== undefined) return v;
     await new Promise((r) => setImmediate(r));
@@ -46,7 +46,7 @@ const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 beforeAll(async () => {
   smtp = await startSmtp();
   const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Rampart <rampart@test>', outboxDir: '/nonexistent' });
-  r = await createTestRampart({ mailer, config: { LOGIN_MAX_ATTEMPTS: '3' } });
+  r = await createTestRampart({ mailer, workers: true, config: { LOGIN_MAX_ATTEMPTS: '3' } });
   w = await createWorld(r);
   await r.services.auth.createUser(systemActor('test'), { email: 'mfa.analyst@personas.test', name: 'MFA Analyst', password: TEST_PASSWORD, memberships: [{ orgId: w.org.STATE_AZ, role: 'analyst' }], mfaSecret: SECRET });
 });

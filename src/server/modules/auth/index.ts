@@ -12,7 +12,7 @@ export { TOKEN_SCOPES, hashPassword, type AuthService } from './auth.service.ts'
 /** Sign-in (argon2id, TOTP MFA), sessions, API tokens, invitations and password resets. */
 export function createAuthModule(core: Core, directory: DirectoryService): RampartModule & { service: AuthService; resolver: ActorResolver } {
   const repo = createAuthRepo(core.database.db);
-  const service = createAuthService({ db: core.database.db, repo, config: core.config, clock: core.clock, mailer: core.mailer });
+  const service = createAuthService({ db: core.database.db, repo, config: core.config, clock: core.clock, mail: core.mail });
   return {
     name: 'auth',
     service,

@@ -157,6 +157,140 @@ export function createIntelRepo(db: Db) {
       return r.rows;
     },
 
+    /**
+     * Search like `search`, returning a cursor position with microsecond precision (`cursorAt`):
+     * a JS Date keeps only milliseconds, and a cursor rounded to them would skip rows.
+     */
+    async searchPage(actor: Actor, q: SearchQuery & { modifiedSince?: Date; modifiedUntil?: Date }) {
+      const where: RawBuilder<unknown>[] = [sql`o.is_latest`, visibleTo(actor, 'o')];
+      if (q.text) where.push(sql`o.search @@ websearch_to_tsquery('simple', ${q.text})`);
+      if (q.types?.length) where.push(sql`o.type = ANY(${q.types}::text[])`);
+      if (q.tlp?.length) where.push(sql`o.tlp = ANY(${q.tlp}::text[])`);
+      if (q.source) where.push(sql`o.source = ${q.source}`);
+      if (q.ownerOrgId) where.push(sql`o.owner_org_id = ${q.ownerOrgId}::uuid`);
+      if (q.since) where.push(sql`o.date_added >= ${q.since}`);
+      if (q.until) where.push(sql`o.date_added < ${q.until}`);
+      if (q.modifiedSince) where.push(sql`o.modified >= ${q.modifiedSince}`);
+      if (q.modifiedUntil) where.push(sql`o.modified < ${q.modifiedUntil}`);
+      if (q.observable) where.push(sql`o.pk IN (SELECT object_pk FROM stix_observable_keys WHERE key = ${q.observable})`);
+      if (q.cursor) where.push(sql`(o.date_added, o.pk) < (${q.cursor.dateAdded}::timestamptz, ${q.cursor.pk})`);
+      const r = await sql<ObjectRow & { pk: number; cursorAt: string }>`SELECT ${OBJECT_COLS}, o.pk, ${CURSOR_AT} AS "cursorAt"
+        FROM stix_objects o WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY o.date_added DESC, o.pk DESC LIMIT ${q.limit}`.execute(db);
+      return r.rows;
+    },
+
+    /** Relationships and sightings (latest, visible) naming `id` as source, target or sighting_of (index-backed). */
+    async relationshipsFor(actor: Actor, id: string, limit = 200) {
+      const r = await sql<ObjectRow>`SELECT ${OBJECT_COLS} FROM stix_objects o WHERE o.pk IN (
+          SELECT pk FROM stix_objects WHERE type = 'relationship' AND is_latest AND object->>'source_ref' = ${id}
+          UNION SELECT pk FROM stix_objects WHERE type = 'relationship' AND is_latest AND object->>'target_ref' = ${id}
+          UNION SELECT pk FROM stix_objects WHERE type = 'sighting' AND is_latest AND object->>'sighting_of_ref' = ${id})
+        AND ${visibleTo(actor, 'o')} ORDER BY o.date_added DESC, o.pk DESC LIMIT ${limit}`.execute(db);
+      return r.rows;
+    },
+
+    /** One keyset batch of the export: latest visible objects in date-added order after `after`. */
+    async exportBatch(actor: Actor, q: { types?: string[]; since?: Date; communityId?: string; after?: { at: string; pk: number } | null; limit: number }) {
+      const where: RawBuilder<unknown>[] = [sql`o.is_latest`, visibleTo(actor, 'o')];
+      if (q.types?.length) where.push(sql`o.type = ANY(${q.types}::text[])`);
+      if (q.since) where.push(sql`o.date_added >= ${q.since}`);
+      if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(o.community_ids)`);
+      if (q.after) where.push(sql`(o.date_added, o.pk) > (${q.after.at}::timestamptz, ${q.after.pk})`);
+      const r = await sql<{ pk: number; cursorAt: string; object: string }>`SELECT o.pk, ${CURSOR_AT} AS "cursorAt", o.object::text AS object
+        FROM stix_objects o WHERE ${sql.join(where, sql` AND `)} ORDER BY o.date_added, o.pk LIMIT ${q.limit}`.execute(db);
+      return r.rows;
+    },
+
+    /** Which of these organisations exist. */
+    async existingOrgIds(ids: string[]): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const r = await sql<{ id: string }>`SELECT id FROM organisations WHERE id = ANY(${ids}::uuid[])`.execute(db);
+      return new Set(r.rows.map((x) => x.id));
+    },
+
+    /** Which of these people exist. */
+    async existingUserIds(ids: string[]): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const r = await sql<{ id: string }>`SELECT id FROM users WHERE id = ANY(${ids}::uuid[])`.execute(db);
+      return new Set(r.rows.map((x) => x.id));
+    },
+
+    async orgName(orgId: string, db2: DbOrTx = db): Promise<string | null> {
+      const r = await sql<{ name: string }>`SELECT name FROM organisations WHERE id = ${orgId}::uuid`.execute(db2);
+      return r.rows[0]?.name ?? null;
+    },
+
+    async communityNames(ids: string[]): Promise<{ id: string; name: string }[]> {
+      if (!ids.length) return [];
+      const r = await sql<{ id: string; name: string }>`SELECT id, name FROM communities WHERE id = ANY(${ids}::uuid[]) ORDER BY name`.execute(db);
+      return r.rows;
+    },
+
+    /** The latest stored version of one object, whoever may see it (system use: the organisation identity). */
+    async latestAny(tx: DbOrTx, id: string): Promise<Record<string, unknown> | null> {
+      const r = await sql<{ object: Record<string, unknown> }>`SELECT object FROM stix_objects WHERE id = ${id} ORDER BY is_latest DESC, modified DESC NULLS LAST, pk DESC LIMIT 1`.execute(tx);
+      return r.rows[0]?.object ?? null;
+    },
+
+    // ---- ingest jobs (intel_ingests) and MISP feeds (intel_misp_feeds) ----
+
+    async createIngest(tx: DbOrTx, i: { kind: IngestKind; filename: string | null; filePath: string | null; options: Record<string, unknown>; orgId: string | null; userId: string | null; bytesTotal: number | null; feedId?: string | null }): Promise<string> {
+      const r = await sql<{ id: string }>`INSERT INTO intel_ingests (kind, status, filename, file_path, options, org_id, user_id, bytes_total, feed_id)
+        VALUES (${i.kind}, 'queued', ${i.filename}, ${i.filePath}, ${JSON.stringify(i.options)}::jsonb, ${i.orgId}, ${i.userId}, ${i.bytesTotal}, ${i.feedId ?? null})
+        RETURNING id`.execute(tx);
+      return r.rows[0]!.id;
+    },
+
+    async getIngest(id: string, db2: DbOrTx = db): Promise<IngestRow | null> {
+      const r = await sql<IngestRow>`SELECT ${INGEST_COLS} FROM intel_ingests WHERE id = ${id}::uuid`.execute(db2);
+      return r.rows[0] ?? null;
+    },
+
+    async listIngests(orgId: string, limit: number): Promise<IngestRow[]> {
+      const r = await sql<IngestRow>`SELECT ${INGEST_COLS} FROM intel_ingests WHERE org_id = ${orgId}::uuid ORDER BY created_at DESC, id LIMIT ${limit}`.execute(db);
+      return r.rows;
+    },
+
+    /** Marks an ingest running and resets its counters (a retried job starts over; stored objects then count as duplicates). */
+    async startIngest(id: string): Promise<void> {
+      await sql`UPDATE intel_ingests SET status = 'running', started_at = now(), finished_at = NULL, message = NULL, total = 0, inserted = 0,
+        duplicates = 0, rejected = 0, bytes_read = 0, errors = '[]', errors_omitted = 0 WHERE id = ${id}::uuid`.execute(db);
+    },
+
+    async addIngestProgress(tx: DbOrTx, id: string, p: { total: number; inserted: number; duplicates: number; rejected: number; bytesRead: number; bytesTotal?: number | null; errors: unknown[]; errorsOmitted: number }): Promise<void> {
+      await sql`UPDATE intel_ingests SET total = total + ${p.total}, inserted = inserted + ${p.inserted}, duplicates = duplicates + ${p.duplicates},
+          rejected = rejected + ${p.rejected}, bytes_read = greatest(bytes_read, ${p.bytesRead}), bytes_total = coalesce(${p.bytesTotal ?? null}::bigint, bytes_total),
+          errors = CASE WHEN ${p.errors.length} > 0 THEN errors || ${JSON.stringify(p.errors)}::jsonb ELSE errors END,
+          errors_omitted = errors_omitted + ${p.errorsOmitted}
+        WHERE id = ${id}::uuid`.execute(tx);
+    },
+
+    async finishIngest(id: string, status: 'complete' | 'failed', message: string | null): Promise<void> {
+      await sql`UPDATE intel_ingests SET status = ${status}, finished_at = now(), message = ${message}, file_path = NULL WHERE id = ${id}::uuid`.execute(db);
+    },
+
+    async upsertFeed(tx: DbOrTx, f: { orgId: string; url: string; options: Record<string, unknown>; createdBy: string | null }): Promise<string> {
+      const r = await sql<{ id: string }>`INSERT INTO intel_misp_feeds (org_id, url, options, created_by) VALUES (${f.orgId}::uuid, ${f.url}, ${JSON.stringify(f.options)}::jsonb, ${f.createdBy})
+        ON CONFLICT (org_id, url) DO UPDATE SET options = excluded.options RETURNING id`.execute(tx);
+      return r.rows[0]!.id;
+    },
+
+    async getFeed(id: string): Promise<FeedRow | null> {
+      const r = await sql<FeedRow>`SELECT ${FEED_COLS} FROM intel_misp_feeds WHERE id = ${id}::uuid`.execute(db);
+      return r.rows[0] ?? null;
+    },
+
+    async listFeeds(orgId: string): Promise<FeedRow[]> {
+      const r = await sql<FeedRow>`SELECT ${FEED_COLS} FROM intel_misp_feeds WHERE org_id = ${orgId}::uuid ORDER BY created_at`.execute(db);
+      return r.rows;
+    },
+
+    async updateFeed(tx: DbOrTx, id: string, f: { lastTimestamp?: number | null; error: string | null }): Promise<void> {
+      await sql`UPDATE intel_misp_feeds SET last_pulled_at = now(), last_error = ${f.error},
+        last_timestamp = coalesce(${f.lastTimestamp ?? null}::bigint, last_timestamp) WHERE id = ${id}::uuid`.execute(tx);
+    },
+
     /** Counts of visible latest objects by type (the intel overview). */
     async countsByType(actor: Actor) {
       const r = await sql<{ type: string; n: number }>`SELECT o.type, count(*)::int AS n FROM stix_objects o
@@ -201,5 +335,53 @@ export const OBJECT_COLS = sql`o.id, o.type, o.version, o.date_added AS "dateAdd
   (SELECT name FROM organisations WHERE id = o.owner_org_id) AS "ownerName", o.community_ids AS "communityIds",
   o.recipient_org_ids AS "recipientOrgIds", o.recipient_user_ids AS "recipientUserIds", o.created_by AS "createdBy", o.source,
   o.is_latest AS "isLatest", o.object`;
+
+export type IngestKind = 'stix' | 'misp' | 'misp-feed' | 'csv';
+
+export interface IngestRow {
+  id: string;
+  kind: IngestKind;
+  status: 'queued' | 'running' | 'complete' | 'failed';
+  filename: string | null;
+  filePath: string | null;
+  options: Record<string, unknown>;
+  orgId: string | null;
+  userId: string | null;
+  feedId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  total: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  bytesRead: number;
+  bytesTotal: number | null;
+  errors: unknown[];
+  errorsOmitted: number;
+  message: string | null;
+}
+
+const INGEST_COLS = sql`id, kind, status, filename, file_path AS "filePath", options, org_id AS "orgId", user_id AS "userId", feed_id AS "feedId",
+  created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt", total, inserted, duplicates, rejected,
+  bytes_read AS "bytesRead", bytes_total AS "bytesTotal", errors, errors_omitted AS "errorsOmitted", message`;
+
+export interface FeedRow {
+  id: string;
+  orgId: string;
+  url: string;
+  options: Record<string, unknown>;
+  lastTimestamp: number | null;
+  lastPulledAt: Date | null;
+  lastError: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+const FEED_COLS = sql`id, org_id AS "orgId", url, options, last_timestamp AS "lastTimestamp", last_pulled_at AS "lastPulledAt",
+  last_error AS "lastError", created_by AS "createdBy", created_at AS "createdAt"`;
+
+/** date_added as text with microseconds, for keyset cursors. */
+const CURSOR_AT = sql`to_char(o.date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export type IntelRepo = ReturnType<typeof createIntelRepo>;

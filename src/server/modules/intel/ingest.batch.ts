@@ -1,0 +1,113 @@
+import type { Tx } from '../../core/db.ts';
+import type { IntelRepo, StoredObjectRow } from './intel.repo.ts';
+import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
+
+/**
+ * Batches for every write path of this module (POST /objects, the creation helpers, ingest jobs):
+ * `prepareBatch` validates and prepares objects (CPU only, no I/O) and sorts out duplicates inside
+ * the batch; `writeBatch` stores the prepared rows in the caller's transaction (atomic per batch)
+ * and tells inserted from duplicate. Splitting the two lets a job prepare batch N+1 while batch N
+ * is being written.
+ */
+export interface BatchItem {
+  /** Position in the input (bundle array index, CSV row, …). */
+  index: number;
+  value?: unknown;
+  /** The input could not be read as an object (JSON syntax, CSV cell…): rejected with this issue. */
+  failure?: { rule: string; path: string; message: string; id?: string | null };
+}
+
+export interface Issue {
+  rule: string;
+  path: string;
+  message: string;
+}
+
+export interface Outcome {
+  index: number;
+  id: string | null;
+  type: string | null;
+  outcome: 'inserted' | 'duplicate' | 'rejected';
+  errors?: Issue[];
+}
+
+export interface PreparedBatch {
+  rows: StoredObjectRow[];
+  /** Outcome per item; rows' outcomes are settled by writeBatch. */
+  outcomes: Outcome[];
+  /** outcomes index of each row (same order as rows). */
+  rowOutcome: number[];
+}
+
+const key = (id: string, version: string) => `${id}\u0000${version}`;
+
+export function prepareBatch(items: BatchItem[], share: ShareOptions, audience: { communityIds: string[] }): PreparedBatch {
+  const rows: StoredObjectRow[] = [];
+  const outcomes: Outcome[] = [];
+  const rowOutcome: number[] = [];
+  const seen = new Map<string, number>();
+  for (const item of items) {
+    if (item.failure) {
+      const { rule, path, message } = item.failure;
+      outcomes.push({ index: item.index, id: item.failure.id ?? null, type: null, outcome: 'rejected', errors: [{ rule, path, message }] });
+      continue;
+    }
+    const v = item.value as Record<string, unknown> | null;
+    const id = v && typeof v === 'object' && typeof v.id === 'string' ? v.id : null;
+    const type = v && typeof v === 'object' && typeof v.type === 'string' ? v.type : null;
+    let p;
+    try {
+      p = prepareObject(item.value, share, audience);
+    } catch (e) {
+      // A resource failure (a stack overflow on absurd nesting): the object is rejected, the batch goes on.
+      p = { ok: false as const, id, errors: [{ rule: 'internal', path: '$', message: (e as Error).message }] };
+    }
+    if (!p.ok) {
+      outcomes.push({ index: item.index, id, type, outcome: 'rejected', errors: p.errors.map((e) => ({ rule: e.rule, path: e.path, message: e.message })) });
+      continue;
+    }
+    const k = key(p.row.id, p.row.version);
+    const earlier = seen.get(k);
+    if (earlier !== undefined) {
+      // The same id and version twice in one input: identical → a duplicate; different → the later one is refused.
+      const same = JSON.stringify(rows[earlier]!.object) === JSON.stringify(p.row.object);
+      outcomes.push(
+        same
+          ? { index: item.index, id, type, outcome: 'duplicate' }
+          : { index: item.index, id, type, outcome: 'rejected', errors: [{ rule: 'bundle-duplicate', path: '$.id', message: `same id and modified as the object at index ${outcomes[rowOutcome[earlier]!]!.index}, with different content` }] },
+      );
+      continue;
+    }
+    seen.set(k, rows.length);
+    rows.push(p.row);
+    rowOutcome.push(outcomes.length);
+    outcomes.push({ index: item.index, id, type, outcome: 'duplicate' });
+  }
+  return { rows, outcomes, rowOutcome };
+}
+
+export interface BatchCounts {
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** Stores a prepared batch in `tx` (with its audit entry and live events); settles each row's outcome. */
+export async function writeBatch(tx: Tx, repo: IntelRepo, share: ShareOptions, batch: PreparedBatch, details: Record<string, unknown> = {}): Promise<BatchCounts> {
+  const inserted = batch.rows.length ? await storeRows(tx, repo, share, batch.rows, details) : [];
+  const got = new Set(inserted.map((r) => key(r.id, r.version)));
+  batch.rows.forEach((r, i) => {
+    if (got.has(key(r.id, r.version))) batch.outcomes[batch.rowOutcome[i]!]!.outcome = 'inserted';
+  });
+  return countOutcomes(batch.outcomes);
+}
+
+export function countOutcomes(outcomes: Outcome[]): BatchCounts {
+  const c = { inserted: 0, duplicates: 0, rejected: 0 };
+  for (const o of outcomes) {
+    if (o.outcome === 'inserted') c.inserted++;
+    else if (o.outcome === 'duplicate') c.duplicates++;
+    else c.rejected++;
+  }
+  return c;
+}
