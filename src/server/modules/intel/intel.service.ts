@@ -146,6 +146,8 @@ export function observableKey(input: string): string | null {
     const n = normaliseEmail(v);
     return n ? `email-addr:${n}` : null;
   }
+  // Digits and dots that are not an IP address are no domain either (a URL parser would read 051 as octal).
+  if (/^[0-9.]+$/.test(v)) return null;
   const d = normaliseDomain(v);
   return d ? `domain-name:${d}` : null;
 }
