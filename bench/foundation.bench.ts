@@ -1,0 +1,104 @@
+/**
+ * Foundation benchmarks (issue: Foundation):
+ *   1. start to ready on an existing data directory (PGlite) and on PostgreSQL: median of 5 starts;
+ *   2. GET /api/organisations (authenticated, paginated) under autocannon for 30 s, on PostgreSQL and
+ *      on PGlite: (a) as fast as it goes with 20 connections, (b) at a fixed 1,000 requests/s.
+ * The server runs as its own process (the built dist/ when present), autocannon in this one.
+ *
+ *   npx tsx bench/foundation.bench.ts [--seconds 30] [--db pglite,postgres]
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { writeResult } from './machine.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+};
+const SECONDS = Number(arg('seconds', '30'));
+const DBS = arg('db', 'pglite,postgres').split(',');
+const PG_ADMIN = process.env.RAMPART_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const built = existsSync(path.join(root, 'dist/server/main.js'));
+const serverArgs = built ? [path.join(root, 'dist/server/main.js')] : ['--import', 'tsx', path.join(root, 'src/server/main.ts')];
+const cliArgs = built ? [path.join(root, 'dist/cli/main.js')] : [path.join(root, 'bin/rampart.js')];
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
+
+async function start(env: Record<string, string>): Promise<{ child: ChildProcess; ms: number; port: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, serverArgs, { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (child.exitCode !== null) throw new Error('server exited during start');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { child, ms: performance.now() - t0, port };
+}
+const stop = (c: ChildProcess) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function cannon(url: string, token: string, opts: { connections: number; overallRate?: number }) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    autocannon({ url, duration: SECONDS, connections: opts.connections, ...(opts.overallRate ? { overallRate: opts.overallRate } : {}), headers: { authorization: `Bearer ${token}` } }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+const results: Record<string, unknown> = { seconds: SECONDS, server: built ? 'dist (compiled)' : 'tsx (sources)' };
+for (const db of DBS) {
+  let env: Record<string, string>;
+  let cleanup = async () => {};
+  if (db === 'pglite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rampart-bench-'));
+    env = { DATA_DIR: dir, SEED_DEMO: 'true', DATABASE_URL: '' };
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS rampart_bench WITH (FORCE)');
+    await admin.query('CREATE DATABASE rampart_bench');
+    await admin.end();
+    const u = new URL(PG_ADMIN);
+    u.pathname = '/rampart_bench';
+    env = { DATABASE_URL: u.toString(), SEED_DEMO: 'true', DATABASE_POOL_MAX: '20' };
+  }
+  // First start creates the database and the demo data; then measure starts on the existing data.
+  const first = await start(env);
+  await stop(first.child);
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = await start(env);
+    starts.push(s.ms);
+    await stop(s.child);
+  }
+  const token = JSON.parse(execFileSync(process.execPath, [...cliArgs, '--json', 'tokens', 'create', '--email', 'official@az.demo', '--name', 'bench', '--scopes', 'read'], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8' })).token as string;
+  const s = await start(env);
+  const url = `http://127.0.0.1:${s.port}/api/organisations?page=2&pageSize=25`;
+  const check = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (check.status !== 200) throw new Error(`list endpoint answered ${check.status}`);
+  await cannon(url, token, { connections: 10 }).catch(() => null); // warm-up (JIT, pools)
+  const max = await cannon(url, token, { connections: 20 });
+  const fixed = await cannon(url, token, { connections: 50, overallRate: 1000 });
+  await stop(s.child);
+  await cleanup();
+  const summary = (r: autocannon.Result) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
+  results[db] = { startToReadyMs: { median: Math.round(median(starts)), all: starts.map(Math.round) }, listMax: summary(max), listAt1000: summary(fixed) };
+  process.stdout.write(`${db}: start ${Math.round(median(starts))} ms; max ${summary(max).requestsPerSecond} req/s p99 ${max.latency.p99} ms; at 1000 req/s p50 ${fixed.latency.p50} ms p99 ${fixed.latency.p99} ms\n`);
+}
+process.stdout.write(`wrote ${writeResult('foundation', results)}\n`);

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm run bench [name…]`: runs bench/<name>.bench.ts (all of them by default, in a fixed order);
+// each writes its JSON under bench/results/. Extra flags after `--` go to every benchmark.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dd = process.argv.indexOf('--');
+const names = (dd >= 0 ? process.argv.slice(2, dd) : process.argv.slice(2)).filter(Boolean);
+const extra = dd >= 0 ? process.argv.slice(dd + 1) : [];
+const all = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, '')).sort();
+const run = names.length ? names : all;
+const unknown = run.filter((n) => !all.includes(n));
+if (unknown.length) {
+  process.stderr.write(`Unknown benchmark(s): ${unknown.join(', ')}. Available: ${all.join(', ')}\n`);
+  process.exit(2);
+}
+let failed = 0;
+for (const name of run) {
+  process.stdout.write(`\n=== bench: ${name} ===\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', `${name}.bench.ts`), ...extra], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
