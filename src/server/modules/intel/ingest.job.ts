@@ -120,7 +120,7 @@ export function createIngestRunner(deps: IntelDeps) {
   }
 
   /** Writes one prepared batch with the ingest's counters and a progress event, atomically. */
-  async function flush(row: IngestRow, p: Progress, w: { share: ShareOptions; batch: PreparedBatch } | null, status: string, message: string | null = null) {
+  async function flush(row: IngestRow, p: Progress, w: { share: ShareOptions; batch: PreparedBatch } | null, status: string, message: string | null = null, extraRejected = 0) {
     await withTx(db, async (tx) => {
       let counts = { inserted: 0, duplicates: 0, rejected: 0 };
       if (w) {
@@ -129,7 +129,8 @@ export function createIngestRunner(deps: IntelDeps) {
           if (o.outcome === 'rejected') for (const e of o.errors ?? []) p.addError({ index: o.index, id: o.id, rule: e.rule, path: e.path, message: e.message.slice(0, 1000) });
         }
       }
-      const total = w ? w.batch.outcomes.length : 0;
+      counts.rejected += extraRejected;
+      const total = (w ? w.batch.outcomes.length : 0) + extraRejected;
       p.total += total;
       p.inserted += counts.inserted;
       p.duplicates += counts.duplicates;
@@ -233,9 +234,7 @@ export function createIngestRunner(deps: IntelDeps) {
     } catch (e) {
       if (!(e instanceof MispValidationError)) throw e;
       for (const issue of e.issues.slice(0, 100)) p.addError({ rule: 'misp-invalid', path: where ? `${where}.${issue.path}` : issue.path, message: issue.message });
-      p.rejected++;
-      p.total++;
-      await flush(row, p, null, 'running');
+      await flush(row, p, null, 'running', null, 1);
       return offset;
     }
     for (const s of result.skipped) {

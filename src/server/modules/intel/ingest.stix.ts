@@ -73,9 +73,6 @@ export class BundleScanner {
     const out: ScannedElement[] = [];
     let start = 0;
     let i = 0;
-    if (!this.started) {
-      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // BOM
-    }
     const finish = (end: number) => {
       let text: string | null = null;
       if (!this.oversize) {
@@ -124,6 +121,7 @@ export class BundleScanner {
       }
       if (!this.started) {
         if (isWs(c)) continue;
+        if (this.offset + i < 3 && c === [0xef, 0xbb, 0xbf][this.offset + i]) continue; // a UTF-8 BOM, possibly split
         if (c !== OPEN_OBJ) fail(i, 'a STIX bundle is a JSON object; found something else');
         this.started = true;
       }
