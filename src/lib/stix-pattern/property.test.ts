@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { patternArb } from './test/arbitraries.ts';
 import { formatPattern } from './format.ts';
 import { PatternSyntaxError, parsePattern } from './index.ts';
+import type { ObservedData } from './evaluate.ts';
 
 const KEYWORDS = ['AND', 'OR', 'NOT', 'FOLLOWEDBY', 'LIKE', 'MATCHES', 'ISSUBSET', 'ISSUPERSET', 'EXISTS', 'IN', 'START', 'STOP', 'WITHIN', 'SECONDS', 'REPEATS', 'TIMES', 'true', 'false'];
 const PIECES = [...KEYWORDS, '[', ']', '(', ')', ':', '.', ',', '*', '=', '!=', '<', '<=', '>', '>=', '<>', '==', "'", "\\'", 'file', 'name', 'ipv4-addr', "'x'", '1', '-1', '.5', "h'ff'", "b'AAAA'", "t'2020-01-01T00:00:00Z'", '[*]', ' ', '/*', '*/', '//', '\n', '\u2003'];
@@ -74,7 +75,6 @@ describe('property: robustness', () => {
 describe('property: evaluation', () => {
   it('random patterns evaluate against observed-data without throwing, within caps', async () => {
     const { matchPattern } = await import('./evaluate.ts');
-    type ObservedData = import('./evaluate.ts').ObservedData;
     const t = (m: number) => `2024-01-01T00:${String(m).padStart(2, '0')}:00Z`;
     const data: ObservedData[] = [
       { type: 'observed-data', id: 'observed-data--1', first_observed: t(0), last_observed: t(1), number_observed: 3, objects: { '0': { type: 'file', name: 'a', size: 5, hashes: { MD5: 'ab' }, x_list: [1, 'a', { k: true }] }, '1': { type: 'ipv4-addr', value: '10.0.0.1' } } },

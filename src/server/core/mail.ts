@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Tx } from './db.ts';
 
 /**
  * Outgoing mail. With SMTP_URL: nodemailer over SMTP with pooled connections. Without it, every
@@ -63,5 +64,5 @@ export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: 
  */
 export const MAIL_JOB = 'core.mail';
 export interface MailQueue {
-  queue(tx: import('./db.ts').Tx, msg: MailMessage): Promise<void>;
+  queue(tx: Tx, msg: MailMessage): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import type { EventHub } from './events.ts';
  * browser resumes after Last-Event-ID from the events table.
  */
 export function registerSse(app: FastifyInstance, hub: EventHub): void {
-  const open = new Set<import('node:http').ServerResponse>();
+  const open = new Set<ServerResponse>();
   // Graceful shutdown: live streams never end on their own, so end them before the server closes.
   app.addHook('preClose', async () => {
     for (const res of open) res.end();
