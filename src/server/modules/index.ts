@@ -5,6 +5,9 @@ import { createAuthModule } from './auth/index.ts';
 import { createAuditModule } from './audit/index.ts';
 import { createDemoModule } from './demo/index.ts';
 import { createIntelModule } from './intel/index.ts';
+import { createDetectModule } from './detect/index.ts';
+import { createAlertsModule } from './alerts/index.ts';
+import { createIncidentsModule } from './incidents/index.ts';
 
 /**
  * The one list of modules. A new capability (assessments, exercises, campaigns, awareness, posters,
@@ -15,15 +18,20 @@ export function createModules(core: Core): { modules: RampartModule[]; resolver:
   const auth = createAuthModule(core, directory.service);
   const audit = createAuditModule(core);
   const intel = createIntelModule(core, directory.service);
+  const shared = { intel: intel.public, directory: directory.service };
+  const detect = createDetectModule(core, shared);
+  const alerts = createAlertsModule(core, shared);
+  const incidents = createIncidentsModule(core, shared);
   const demo = createDemoModule(core, { directory: directory.service, auth: auth.service });
   return {
-    modules: [directory, auth, audit, intel, demo],
+    modules: [directory, auth, audit, intel, detect, alerts, incidents, demo],
     resolver: auth.resolver,
-    services: { directory: directory.service, auth: auth.service },
+    services: { directory: directory.service, auth: auth.service, intel: intel.public },
   };
 }
 
 export interface Services {
   directory: ReturnType<typeof createDirectoryModule>['service'];
   auth: ReturnType<typeof createAuthModule>['service'];
+  intel: ReturnType<typeof createIntelModule>['public'];
 }
