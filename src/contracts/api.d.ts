@@ -1533,6 +1533,955 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/intel/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search STIX objects (latest visible versions) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Full text (websearch syntax: "quoted phrase", OR, -not) over names, descriptions, patterns, values */
+                    q?: string;
+                    type?: string | string[];
+                    tlp?: string | string[];
+                    source?: string;
+                    ownerOrgId?: string;
+                    /** @description Added at or after */
+                    since?: string;
+                    /** @description Added before */
+                    until?: string;
+                    modifiedSince?: string;
+                    modifiedUntil?: string;
+                    /** @description An observable value (1.2.3.4, evil.example, a URL, e-mail or hash; or typed: ipv4-addr:1.2.3.4) */
+                    observable?: string;
+                    /** @description Opaque: nextCursor of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                            }[];
+                            nextCursor: string | null;
+                            observableKey: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Share a STIX bundle or one STIX object (synchronous, up to 1,000 objects)
+         * @description Body: a STIX 2.1 bundle or object (application/json or application/stix+json). Sharing options are query parameters. Answers one outcome per object.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Requested TLP: an object marked stricter keeps its own marking */
+                    tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                    /** @description Communities (default: every community of your organisation) */
+                    communityIds?: string | string[];
+                    recipientOrgIds?: string | string[];
+                    recipientUserIds?: string | string[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description A STIX 2.1 bundle, or one STIX 2.1 object */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            inserted: number;
+                            duplicates: number;
+                            rejected: number;
+                            objects: {
+                                index: number;
+                                id: string | null;
+                                type: string | null;
+                                /** @enum {string} */
+                                outcome: "inserted" | "duplicate" | "rejected";
+                                errors?: {
+                                    rule: string;
+                                    path: string;
+                                    message: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/objects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One STIX object with sharing, references, relationships and correlations */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            summary: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                            };
+                            object: {
+                                [key: string]: unknown;
+                            };
+                            sharing: {
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrg: {
+                                    id: string;
+                                    name: string | null;
+                                } | null;
+                                communities: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                recipientOrgIds?: string[];
+                                recipientUserIds?: string[];
+                            };
+                            references: ({
+                                property: string;
+                                id: string;
+                                /** @enum {string} */
+                                status: "resolved";
+                                type: string;
+                                name: string | null;
+                            } | {
+                                property: string;
+                                id: string;
+                                /** @enum {string} */
+                                status: "dangling";
+                            })[];
+                            relationships: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "relationship" | "sighting";
+                                relationshipType: string;
+                                /** @enum {string} */
+                                direction: "out" | "in";
+                                other: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "resolved";
+                                    type: string;
+                                    name: string | null;
+                                } | {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "dangling";
+                                };
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            }[];
+                            correlated: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                                key: string;
+                            }[];
+                            versionCount: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/objects/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every visible version of one STIX object, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                isLatest: boolean;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                object: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an indicator */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        /** @description STIX 2.1 pattern, checked by the full parser */
+                        pattern: string;
+                        indicatorTypes?: string[];
+                        /** Format: date-time */
+                        validFrom?: string;
+                        /** Format: date-time */
+                        validUntil?: string;
+                        labels?: string[];
+                        confidence?: number;
+                        /**
+                         * @default AMBER
+                         * @enum {string}
+                         */
+                        tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        communityIds?: string[];
+                        recipientOrgIds?: string[];
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            summary: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                            };
+                            object: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a report about objects */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        reportTypes?: string[];
+                        /** Format: date-time */
+                        published?: string;
+                        objectIds: string[];
+                        labels?: string[];
+                        /**
+                         * @default AMBER
+                         * @enum {string}
+                         */
+                        tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        communityIds?: string[];
+                        recipientOrgIds?: string[];
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            summary: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                            };
+                            object: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a note about objects */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        abstract?: string;
+                        content: string;
+                        objectIds: string[];
+                        authors?: string[];
+                        /**
+                         * @default AMBER
+                         * @enum {string}
+                         */
+                        tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        communityIds?: string[];
+                        recipientOrgIds?: string[];
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            summary: {
+                                id: string;
+                                type: string;
+                                name: string | null;
+                                version: string;
+                                modified: string | null;
+                                dateAdded: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                ownerName: string | null;
+                                source: string;
+                            };
+                            object: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a STIX 2.1 bundle of everything you may see (latest versions), streamed */
+        get: {
+            parameters: {
+                query?: {
+                    type?: string | string[];
+                    /** @description Added at or after */
+                    since?: string;
+                    /** @description A community id: only objects shared with it */
+                    collection?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            type: "bundle";
+                            id: string;
+                            objects: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/ingests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's ingest jobs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "stix" | "misp" | "misp-feed" | "csv";
+                                /** @enum {string} */
+                                status: "queued" | "running" | "complete" | "failed";
+                                filename: string | null;
+                                feedId: string | null;
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                total: number;
+                                inserted: number;
+                                duplicates: number;
+                                rejected: number;
+                                bytesRead: number;
+                                bytesTotal: number | null;
+                                /** @description 0..1 from bytes read, when the size is known */
+                                progress: number | null;
+                                errors: {
+                                    index?: number;
+                                    row?: number;
+                                    id?: string | null;
+                                    rule: string;
+                                    path: string;
+                                    message: string;
+                                }[];
+                                /** @description Errors beyond the stored list */
+                                errorsOmitted: number;
+                                message: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Upload a STIX bundle, MISP event or CSV list for ingest (a background job)
+         * @description The body is the file itself (any content type), up to 1 GB. kind=stix|misp|csv; sharing options and the CSV column mapping are query parameters.
+         */
+        post: {
+            parameters: {
+                query: {
+                    /** @description Requested TLP: an object marked stricter keeps its own marking */
+                    tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                    /** @description Communities (default: every community of your organisation) */
+                    communityIds?: string | string[];
+                    recipientOrgIds?: string | string[];
+                    recipientUserIds?: string | string[];
+                    kind: "stix" | "misp" | "csv";
+                    filename?: string;
+                    /** @description Column with the indicator value (default: detected) */
+                    valueColumn?: string;
+                    typeColumn?: string;
+                    nameColumn?: string;
+                    descriptionColumn?: string;
+                    validFromColumn?: string;
+                    validUntilColumn?: string;
+                    labelsColumn?: string;
+                    confidenceColumn?: string;
+                    tlpColumn?: string;
+                    /** @description Indicator type for rows without a type column ('auto' detects) */
+                    defaultType?: string;
+                    delimiter?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "stix" | "misp" | "misp-feed" | "csv";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "complete" | "failed";
+                            filename: string | null;
+                            feedId: string | null;
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            total: number;
+                            inserted: number;
+                            duplicates: number;
+                            rejected: number;
+                            bytesRead: number;
+                            bytesTotal: number | null;
+                            /** @description 0..1 from bytes read, when the size is known */
+                            progress: number | null;
+                            errors: {
+                                index?: number;
+                                row?: number;
+                                id?: string | null;
+                                rule: string;
+                                path: string;
+                                message: string;
+                            }[];
+                            /** @description Errors beyond the stored list */
+                            errorsOmitted: number;
+                            message: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/ingests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ingest job: status, progress, counts, errors */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "stix" | "misp" | "misp-feed" | "csv";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "complete" | "failed";
+                            filename: string | null;
+                            feedId: string | null;
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            total: number;
+                            inserted: number;
+                            duplicates: number;
+                            rejected: number;
+                            bytesRead: number;
+                            bytesTotal: number | null;
+                            /** @description 0..1 from bytes read, when the size is known */
+                            progress: number | null;
+                            errors: {
+                                index?: number;
+                                row?: number;
+                                id?: string | null;
+                                rule: string;
+                                path: string;
+                                message: string;
+                            }[];
+                            /** @description Errors beyond the stored list */
+                            errorsOmitted: number;
+                            message: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/misp-feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's MISP feeds */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                                lastTimestamp: number | null;
+                                lastPulledAt: string | null;
+                                lastError: string | null;
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Pull a MISP feed (registers it for your organisation; fetches only events newer than the last pull) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uri
+                         * @description Feed base URL (the directory holding manifest.json)
+                         */
+                        url: string;
+                        /** @enum {string} */
+                        tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        communityIds?: string[];
+                        recipientOrgIds?: string[];
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            feed: {
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                                lastTimestamp: number | null;
+                                lastPulledAt: string | null;
+                                lastError: string | null;
+                                createdAt: string;
+                            };
+                            ingest: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "stix" | "misp" | "misp-feed" | "csv";
+                                /** @enum {string} */
+                                status: "queued" | "running" | "complete" | "failed";
+                                filename: string | null;
+                                feedId: string | null;
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                total: number;
+                                inserted: number;
+                                duplicates: number;
+                                rejected: number;
+                                bytesRead: number;
+                                bytesTotal: number | null;
+                                /** @description 0..1 from bytes read, when the size is known */
+                                progress: number | null;
+                                errors: {
+                                    index?: number;
+                                    row?: number;
+                                    id?: string | null;
+                                    rule: string;
+                                    path: string;
+                                    message: string;
+                                }[];
+                                /** @description Errors beyond the stored list */
+                                errorsOmitted: number;
+                                message: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/ingests/csv-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Detect the columns of a CSV indicator list (reads its first 256 KB) */
+        post: {
+            parameters: {
+                query?: {
+                    delimiter?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            header: string[];
+                            mapping: {
+                                [key: string]: string | number;
+                            } | null;
+                            defaultType: string;
+                            columnTypes: {
+                                [key: string]: string | null;
+                            };
+                            rows: string[][];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/intel/subscriptions": {
         parameters: {
             query?: never;
