@@ -79,7 +79,8 @@ describe('rampart orgs import (over HTTP with a token)', () => {
 });
 
 describe('operator commands on a local data directory', () => {
-  test('users add / list / reset-mfa, audit verify', async () => {
+  // Each command opens the database in its own process: give it room on a loaded 2-core machine.
+  test('users add / list / reset-mfa, audit verify', { timeout: 240_000 }, async () => {
     const env = { DATA_DIR: path.join(dir, 'data'), SEED_DEMO: 'false', LOG_LEVEL: 'silent', DATABASE_URL: '' };
     const add = await rampart(['--json', 'users', 'add', '--email', 'admin@state.test', '--name', 'State Admin', '--platform-admin', '--password', 'a very long password'], env);
     expect(add.code).toBe(0);
