@@ -47,10 +47,10 @@ export function SignInPage() {
         <MfaEnrolment onDone={() => void finish()} doneLabel="Continue to Rampart" />
       </AuthLayout>
     );
-  return <PasswordStep onState={onState} ready={step === 'password' || !!session.error} />;
+  return <PasswordStep onState={onState} />;
 }
 
-function PasswordStep({ onState, ready }: { onState: (s: 'signed_in' | 'mfa_required' | 'mfa_enrolment_required') => void; ready: boolean }) {
+function PasswordStep({ onState }: { onState: (s: 'signed_in' | 'mfa_required' | 'mfa_enrolment_required') => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -79,8 +79,8 @@ function PasswordStep({ onState, ready }: { onState: (s: 'signed_in' | 'mfa_requ
               <ErrorAlert error={error} title="Could not sign you in" />
             </div>
           ) : null}
-          <TextInput label="Email" name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={fieldError(error, 'body.email')} required autoFocus disabled={!ready} />
-          <PasswordInput label="Password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(error, 'body.password')} required disabled={!ready} />
+          <TextInput label="Email" name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={fieldError(error, 'body.email')} required autoFocus />
+          <PasswordInput label="Password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(error, 'body.password')} required />
           <Button type="submit" loading={busy} fullWidth>
             Sign in
           </Button>

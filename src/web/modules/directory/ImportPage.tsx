@@ -155,7 +155,7 @@ export function ImportPage() {
           {result.errors.length ? (
             <Card withBorder radius="md" mt="md" p={0}>
               <Table.ScrollContainer minWidth={520}>
-                <Table striped verticalSpacing="xs" data-testid="import-errors">
+                <Table striped verticalSpacing="xs" data-testid="import-errors" captionSide="top">
                   <caption style={{ textAlign: 'left', padding: '12px 16px', fontWeight: 600 }}>Problems by row (row 1 is the column names)</caption>
                   <Table.Thead>
                     <Table.Tr>
@@ -203,7 +203,7 @@ export function ImportPage() {
         <Text fz="sm" mt="md" mb={4} fw={600}>
           Example
         </Text>
-        <Code block>{SAMPLE}</Code>
+        <Code block tabIndex={0} aria-label="Example CSV file">{SAMPLE}</Code>
       </Card>
     </Page>
   );

@@ -78,10 +78,10 @@ export function OrgListPage() {
       <Paper withBorder p="md" radius="md">
         <form role="search" aria-label="Filter organisations" onSubmit={(e) => e.preventDefault()}>
           <Group gap="md" align="flex-end" wrap="wrap">
-            <TextInput label="Search" placeholder="Name or description" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={260} type="search" />
-            <Select label="Kind" placeholder="All kinds" data={KIND_OPTIONS} value={kind ?? null} onChange={(v) => update({ kind: v })} clearable w={230} />
-            <Select label="State" placeholder="All states" data={(states.data ?? []).map((s) => ({ value: s.fips, label: s.name }))} value={state ?? null} onChange={(v) => update({ state: v })} clearable searchable w={200} />
-            <Select label="Community" placeholder="All communities" data={(communities.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} value={communityId ?? null} onChange={(v) => update({ community: v })} clearable w={220} />
+            <TextInput label="Search" placeholder="Name or description" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={240} type="search" />
+            <Select label="Kind" placeholder="All kinds" data={KIND_OPTIONS} value={kind ?? null} onChange={(v) => update({ kind: v })} clearable w={210} />
+            <Select label="State" placeholder="All states" data={(states.data ?? []).map((s) => ({ value: s.fips, label: s.name }))} value={state ?? null} onChange={(v) => update({ state: v })} clearable searchable w={180} />
+            <Select label="Community" placeholder="All communities" data={(communities.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} value={communityId ?? null} onChange={(v) => update({ community: v })} clearable w={200} />
             {filtered ? (
               <Button
                 variant="subtle"
@@ -122,7 +122,7 @@ export function OrgListPage() {
       {list.data && total > 0 ? (
         <Paper withBorder radius="md">
           <Table.ScrollContainer minWidth={760}>
-            <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md">
+            <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md" fz="sm">
               <caption style={{ position: 'absolute', left: -10000 }}>Organisations, sorted by {sort.replace('-', '')}{sort.startsWith('-') ? ', descending' : ''}</caption>
               <Table.Thead>
                 <Table.Tr>
@@ -146,7 +146,7 @@ export function OrgListPage() {
                       <Tag>{KIND_LABELS[o.kind]}</Tag>
                     </Table.Td>
                     <Table.Td>{o.jurisdictionName ?? <Text span c="dimmed">—</Text>}</Table.Td>
-                    <Table.Td>{o.parentId ? <Anchor component={Link} to={`/directory/organisations/${o.parentId}`}>{o.parentName}</Anchor> : <Text span c="dimmed">—</Text>}</Table.Td>
+                    <Table.Td>{o.parentId ? <Anchor component={Link} to={`/directory/organisations/${o.parentId}`} fz="sm">{o.parentName}</Anchor> : <Text span c="dimmed">—</Text>}</Table.Td>
                     <Table.Td ta="right">{o.memberCount}</Table.Td>
                     <Table.Td className="nowrap">{fmtDate(o.createdAt)}</Table.Td>
                   </Table.Tr>
