@@ -42,5 +42,6 @@ export function taxiiModule(deps: IntelDeps): { rootRoutes: (app: FastifyInstanc
       // REST routes of the client live under /api (registered here so that intel/index.ts stays unchanged).
       await app.register(subscriptionRoutes(subscriptions));
     },
+    stop: () => service.stop(),
   };
 }

@@ -26,6 +26,9 @@ export const inboxCollectionId = (orgId: string) => uuidv5(INBOX_NAMESPACE, orgI
 
 export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 10_000;
+/** How long a read-ahead page is kept, and how many are kept at most (each up to a page of JSON). */
+export const READ_AHEAD_MS = 2_000;
+export const READ_AHEAD_MAX = 16;
 /** Objects stored per transaction when a client posts an envelope. */
 export const POST_BATCH = 500;
 
@@ -310,10 +313,35 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     return c.info;
   }
 
+  /**
+   * Read-ahead: TAXII clients follow `next` page after page, so when a page has more, the next page's
+   * query starts at once, while this page is still on the wire and being parsed. It is kept for
+   * READ_AHEAD_MS under a key made of everything the query depends on — the actor's identity as
+   * visibleTo uses it, the collection, the filters, the cursor — and handed to the one request that
+   * asks for exactly that page (access to the collection is still checked on that request).
+   */
+  const readAhead = new Map<string, { at: number; page: Promise<ObjectsPage | null> }>();
+  const pageKey = (actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number) =>
+    JSON.stringify([actor.kind, actor.userId, actor.orgId, actor.orgPath, actor.communityIds, scope, query, limit]);
+
+  async function objectsPage(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number): Promise<ObjectsPage> {
+    const now = Date.now();
+    for (const [k, v] of readAhead) if (now - v.at > READ_AHEAD_MS) readAhead.delete(k);
+    const key = pageKey(actor, scope, query, limit);
+    const ahead = readAhead.get(key);
+    readAhead.delete(key);
+    const page = (ahead ? await ahead.page : null) ?? (await repo.objectsPage(actor, scope, query, limit));
+    if (page.n > limit && page.last && page.lastPk !== null && readAhead.size < READ_AHEAD_MAX) {
+      const nextQuery = { ...query, cursor: { da: page.last, pk: Number(page.lastPk) } };
+      readAhead.set(pageKey(actor, scope, nextQuery, limit), { at: Date.now(), page: repo.objectsPage(actor, scope, nextQuery, limit).catch(() => null) });
+    }
+    return page;
+  }
+
   async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { id: true, type: true, version: true });
-    return objectsEnvelope(await repo.objectsPage(actor, c.scope, p.query, p.limit), p.limit);
+    return objectsEnvelope(await objectsPage(actor, c.scope, p.query, p.limit), p.limit);
   }
 
   async function getManifest(actor: Actor, collectionId: string, q: Query) {
@@ -440,7 +468,14 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     return s;
   }
 
-  return { listCollections, collection, getCollection, getObjects, getManifest, getObject, getVersions, deleteObject, addObjects, getStatus, orgs, requireTaxii };
+  /** Waits for read-ahead queries still running (before the database closes). */
+  async function stop(): Promise<void> {
+    const pending = [...readAhead.values()].map((v) => v.page);
+    readAhead.clear();
+    await Promise.all(pending);
+  }
+
+  return { stop, listCollections, collection, getCollection, getObjects, getManifest, getObject, getVersions, deleteObject, addObjects, getStatus, orgs, requireTaxii };
 }
 
 export type TaxiiService = ReturnType<typeof createTaxiiService>;

@@ -125,4 +125,15 @@ describe('TAXII reads agree with the one visibility rule', () => {
     const manifest = JSON.parse((await w.as('VENDOR_ANALYST').get(`/taxii2/api/collections/${w.community.ALL}/manifest/?match[id]=${red}`, H)).body) as object;
     expect(manifest).toEqual({});
   });
+
+  test('a read-ahead page is only ever handed to the same actor', async () => {
+    const url = `/taxii2/api/collections/${w.community.ALL}/objects/?limit=1`;
+    const first = JSON.parse((await w.as('AZ_ANALYST').get(url, H)).body) as { more: boolean; next: string; objects: { id: string }[] };
+    expect(first.more).toBe(true);
+    // AZ's next page is being read ahead; the vendor, asking for the same page, must get its own answer
+    const vendor = await w.as('VENDOR_ANALYST').get(`${url}&next=${first.next}`, H);
+    expect(vendor.body).toBe('{}');
+    const az = JSON.parse((await w.as('AZ_ANALYST').get(`${url}&next=${first.next}`, H)).body) as { objects: { id: string }[] };
+    expect(az.objects.map((o) => o.id)).toEqual([cases.find((c) => c.sharing.tlp === 'AMBER')!.id]);
+  });
 });
