@@ -79,6 +79,15 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   registerHttpCore(app, resolver);
+  // Graceful shutdown: once closing starts, answer in-flight requests with `Connection: close`, so their
+  // keep-alive connections end with the response instead of holding close() open for the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: req.actor?.userId ?? null }, 'request');
   });
