@@ -46,7 +46,7 @@ export function AccountPage() {
             </div>
           ) : null}
         </Group>
-        <Table verticalSpacing={6}>
+        <Table verticalSpacing={6} captionSide="top">
           <caption style={{ textAlign: 'left', fontWeight: 600, paddingBottom: 6 }}>Your organisations</caption>
           <Table.Thead>
             <Table.Tr>
@@ -80,7 +80,7 @@ export function AccountPage() {
         </Group>
         {me.mfaEnabled ? (
           <Text>
-            You sign in with your password and a code from your authenticator app. {me.recoveryCodesLeft} of your recovery codes are unused.
+            You sign in with your password and a code from your authenticator app. {me.recoveryCodesLeft === 0 ? 'You have no unused recovery codes.' : `${me.recoveryCodesLeft} of your recovery codes are unused.`}
             {me.recoveryCodesLeft <= 3 ? ' You are running low: ask an admin to reset two-step verification to get a new set.' : ''} To move to a new phone, ask an admin to reset it.
           </Text>
         ) : enrolling ? (

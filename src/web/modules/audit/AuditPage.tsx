@@ -65,7 +65,13 @@ export function AuditPage() {
       </Paper>
       {log.isPending ? <Loading label="Loading the audit log" /> : null}
       {log.error ? <ErrorAlert error={log.error} title="Could not load the audit log" /> : null}
-      {log.data && items.length === 0 ? <Empty title="No entries">Nothing matches these filters.</Empty> : null}
+      {log.data && items.length === 0 ? (
+        <Empty title="No entries">
+          {filters === EMPTY
+            ? 'Nothing is recorded for your organisation yet. Organisation admins see the entries made by and for their organisation; platform admins see the whole log.'
+            : 'Nothing matches these filters.'}
+        </Empty>
+      ) : null}
       {items.length ? (
         <Paper withBorder radius="md">
           <Table.ScrollContainer minWidth={900}>

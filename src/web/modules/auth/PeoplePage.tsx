@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Pagination, Paper, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Pagination, Paper, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -17,9 +17,9 @@ const PAGE_SIZE = 25;
 type Confirm = { kind: 'mfa' | 'disable' | 'enable'; user: UserItem };
 
 function Status({ u }: { u: UserItem }) {
-  if (u.disabled) return <Badge color="#b02525" variant="filled" tt="none">Disabled</Badge>;
-  if (u.invited) return <Badge color="#8a5300" variant="outline" tt="none">Invited</Badge>;
-  return <Badge color="#1e6b34" variant="outline" tt="none">Active</Badge>;
+  if (u.disabled) return <span className="pill pill-red">Disabled</span>;
+  if (u.invited) return <span className="pill pill-amber">Invited</span>;
+  return <span className="pill pill-green">Active</span>;
 }
 
 /** People: invite, reset two-step verification, disable and re-enable accounts. */
@@ -63,8 +63,8 @@ export function PeoplePage() {
                   <Table.Th>Person</Table.Th>
                   <Table.Th>Organisations and roles</Table.Th>
                   <Table.Th>Status</Table.Th>
-                  <Table.Th>Two-step</Table.Th>
-                  <Table.Th>Last sign-in</Table.Th>
+                  <Table.Th className="nowrap">Two-step</Table.Th>
+                  <Table.Th className="nowrap">Last sign-in</Table.Th>
                   <Table.Th><span style={{ position: 'absolute', left: -10000 }}>Actions</span></Table.Th>
                 </Table.Tr>
               </Table.Thead>

@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Grid, Group, List, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Card, Grid, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, call } from '../../api';
@@ -91,14 +91,14 @@ export function OrgDetailPage() {
               </Title>
               <Stack gap="sm">
                 {o.description ? <Text style={{ whiteSpace: 'pre-wrap' }}>{o.description}</Text> : <Text c="dimmed">No description.</Text>}
-                <Group gap={40} align="flex-start">
+                <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="lg" verticalSpacing="md">
                   <Field label="Part of">{o.parentId ? <Anchor component={Link} to={`/directory/organisations/${o.parentId}`}>{o.parentName}</Anchor> : '—'}</Field>
                   <Field label="Jurisdiction">{o.jurisdictionName ? `${o.jurisdictionName} (FIPS ${o.jurisdictionFips})` : '—'}</Field>
                   <Field label="Website">{o.website ? <Anchor href={o.website} target="_blank" rel="noreferrer noopener">{o.website.replace(/^https?:\/\//, '')}</Anchor> : '—'}</Field>
                   <Field label="People">{o.memberCount}</Field>
                   <Field label="Added">{fmtDate(o.createdAt)}</Field>
                   <Field label="Last changed">{fmtDate(o.updatedAt)}</Field>
-                </Group>
+                </SimpleGrid>
               </Stack>
             </Card>
           </Stack>
