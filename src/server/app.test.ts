@@ -81,7 +81,7 @@ describe('graceful shutdown', () => {
     const res = await inFlight;
     await closing;
     expect(res.status).toBe(201);
-    expect((await res.json()).name).toBe('Written during shutdown');
+    expect(((await res.json()) as { name: string }).name).toBe('Written during shutdown');
     await database.drop();
   });
 });

@@ -78,7 +78,9 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  registerHttpCore(app, resolver);
+  const webDir = path.join(projectRoot, 'dist', 'web');
+  serveWeb = (serveWeb ?? true) && existsSync(path.join(webDir, 'index.html'));
+  registerHttpCore(app, resolver, serveWeb ? { spaFallback: (_req, reply) => reply.type('text/html').sendFile('index.html') } : {});
   // Graceful shutdown: once closing starts, answer in-flight requests with `Connection: close`, so their
   // keep-alive connections end with the response instead of holding close() open for the keep-alive timeout.
   let closing = false;
@@ -112,17 +114,6 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
     if (m.rootRoutes) await app.register(async (scope) => m.rootRoutes!(scope));
   }
 
-  const webDir = path.join(projectRoot, 'dist', 'web');
-  if ((serveWeb ?? true) && existsSync(path.join(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: false });
-    // Single-page app: any other GET that is not an API call gets index.html.
-    app.setNotFoundHandler((req, reply) => {
-      const url = req.url.split('?')[0]!;
-      if (req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/taxii2/') && !url.includes('.')) {
-        return reply.type('text/html').sendFile('index.html');
-      }
-      return reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${url}` } });
-    });
-  }
+  if (serveWeb) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: false });
   return app;
 }

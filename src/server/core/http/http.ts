@@ -35,7 +35,7 @@ function zodPath(prefix: string, instancePath: string): string {
 }
 
 /** Error handler, not-found handler, request ids on replies, the actor on every request, CSRF. */
-export function registerHttpCore(app: FastifyInstance, resolver: ActorResolver): void {
+export function registerHttpCore(app: FastifyInstance, resolver: ActorResolver, opts: { spaFallback?: (req: FastifyRequest, reply: FastifyReply) => unknown } = {}): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('authVia', 'none');
 
@@ -53,8 +53,14 @@ export function registerHttpCore(app: FastifyInstance, resolver: ActorResolver):
     }
   });
 
+  // One not-found handler: the web UI's pages (GET, not /api or /taxii2, no file extension) get the
+  // single-page app when one is served; everything else gets the JSON 404.
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
+    const url = req.url.split('?')[0]!;
+    if (opts.spaFallback && req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/taxii2/') && !url.includes('.')) {
+      return opts.spaFallback(req, reply);
+    }
+    void reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${url}` } });
   });
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) => {
