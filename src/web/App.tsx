@@ -16,6 +16,7 @@ import { CommunitiesPage } from './modules/directory/CommunitiesPage';
 import { JurisdictionsPage } from './modules/directory/JurisdictionsPage';
 import { AccountPage } from './modules/account/AccountPage';
 import { AuditPage } from './modules/audit/AuditPage';
+import { intelRoutes } from './modules/intel/routes';
 
 export function App() {
   return (
@@ -43,6 +44,7 @@ export function App() {
         <Route path="directory/import" element={<ImportPage />} />
         <Route path="directory/communities" element={<CommunitiesPage />} />
         <Route path="directory/jurisdictions" element={<JurisdictionsPage />} />
+        {intelRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
         <Route path="admin/audit" element={<AuditPage />} />

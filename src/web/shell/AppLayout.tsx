@@ -9,6 +9,7 @@ import { ROLE_LABELS } from '../components/format';
 import { Logo } from '../components/Logo';
 import { isAdmin, useCurrentMe, useResetSession } from '../session';
 import { LINES_OF_EFFORT } from './LinesOfEffort';
+import { INTEL_NAV } from '../modules/intel/routes';
 
 const DIRECTORY = [
   { to: '/directory/organisations', label: 'Organisations' },
@@ -34,7 +35,9 @@ export function AppLayout() {
   const announce = useAnnounce();
   const [switchError, setSwitchError] = useState<unknown>(null);
 
-  const isActive = (to: string) => pathname === to || pathname.startsWith(to + '/') || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
+  const under = (to: string) => pathname === to || pathname.startsWith(to + '/');
+  // The most specific entry wins: /infrastructure/intel/ingest marks "Upload" only, not its parents.
+  const isActive = (to: string) => (under(to) && !INTEL_NAV.some((d) => d.to.length > to.length && d.to.startsWith(to + '/') && under(d.to))) || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
   const link = (to: string, label: string, description?: string) => (
     <NavLink key={to} component={Link} to={to} label={label} description={description} active={isActive(to)} aria-current={isActive(to) ? 'page' : undefined} onClick={close} fw={500} />
   );
@@ -138,7 +141,16 @@ export function AppLayout() {
             {link('/', 'Overview')}
             <div className="nav-section-label" id="nav-loe">Lines of effort</div>
             <div role="group" aria-labelledby="nav-loe">
-              {LINES_OF_EFFORT.map((l) => link(`/${l.path}`, l.title))}
+              {LINES_OF_EFFORT.map((l) =>
+                l.path === 'infrastructure' ? (
+                  <div key={l.path}>
+                    {link(`/${l.path}`, l.title)}
+                    <div style={{ paddingLeft: 14 }}>{INTEL_NAV.map((d) => link(d.to, d.label))}</div>
+                  </div>
+                ) : (
+                  link(`/${l.path}`, l.title)
+                ),
+              )}
             </div>
             <div className="nav-section-label" id="nav-dir">Directory</div>
             <div role="group" aria-labelledby="nav-dir">

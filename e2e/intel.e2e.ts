@@ -1,0 +1,108 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { expectAccessible } from './models/a11y.ts';
+import { IntelObjectModel, IntelSearchModel } from './models/IntelModels.ts';
+import { ShellModel } from './models/ShellModel.ts';
+import { SignInModel } from './models/SignInModel.ts';
+import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+
+let s: Stack;
+/** An analyst of the Arizona state office (shares, and may see what Arizona shares). */
+let analyst: Page;
+/** A member of Fulton County (Georgia): in the same OFFICIALS community, another organisation. */
+let outsider: Page;
+const SHOTS = process.env.RAMPART_SHOTS ?? path.join(os.tmpdir(), 'rampart-intel');
+
+async function signIn(email: string): Promise<Page> {
+  const page = await (await s.context()).newPage();
+  const model = new SignInModel(page);
+  await model.goto();
+  await model.submitPassword(email, TEST_PASSWORD);
+  await model.expectCodeStep();
+  await model.enterTotp(TOTP_SECRET);
+  await new ShellModel(page).expectOverview();
+  return page;
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  s = await startStack();
+  await s.addMfaUser('az.analyst@intel.test', s.world.org.STATE_AZ, 'analyst');
+  await s.addMfaUser('fulton.member@intel.test', s.world.org.COUNTY_FULTON, 'member');
+  // Arizona's first share also publishes its organisation identity (TLP:CLEAR); do it before the pages open,
+  // so the live counts below are about the test's own objects only.
+  const first = await s.world.as('AZ_ANALYST').post('/api/intel/indicators', { name: 'AZ election-night site defacement', pattern: "[url:value = 'https://results-az.example/']", tlp: 'GREEN' });
+  expect(first.statusCode, first.body).toBe(201);
+  analyst = await signIn('az.analyst@intel.test');
+  outsider = await signIn('fulton.member@intel.test');
+});
+beforeEach((ctx) => {
+  onTestFailed(async () => {
+    for (const [who, p] of [['analyst', analyst], ['outsider', outsider]] as const) {
+      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
+    }
+  });
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('intel: who sees what', () => {
+  test('an AMBER record of one organisation is invisible to a GREEN community member of another: not listed, not searchable, not by URL, not live', async () => {
+    const mine = new IntelSearchModel(analyst);
+    const theirs = new IntelSearchModel(outsider);
+    await mine.goto();
+    await theirs.goto();
+
+    // Arizona shares an AMBER indicator (default communities: ALL and OFFICIALS — Fulton is in both).
+    const amber = await s.world.as('AZ_ANALYST').post('/api/intel/indicators', { name: 'AZ pollbook phishing host', pattern: "[ipv4-addr:value = '198.51.100.23']", tlp: 'AMBER', labels: ['phishing'] });
+    expect(amber.statusCode, amber.body).toBe(201);
+    const amberId = amber.json().object.id as string;
+
+    // Someone who may see it gets the live banner…
+    await mine.banner().filter({ hasText: '1 new object' }).waitFor();
+    await shot(analyst, 'search-live-banner');
+    await expectAccessible(analyst, 'intel search: live banner');
+    await mine.showNew();
+    await mine.link('AZ pollbook phishing host').waitFor();
+
+    // …then Arizona shares a GREEN one: the outsider's banner counts exactly one, so the AMBER event never reached them.
+    const green = await s.world.as('AZ_ANALYST').post('/api/intel/indicators', { name: 'AZ public lookalike domain', pattern: "[domain-name:value = 'az-vote-info.example']", tlp: 'GREEN' });
+    expect(green.statusCode, green.body).toBe(201);
+    await theirs.banner().waitFor();
+    expect(await theirs.banner().textContent()).toMatch(/^1 new object shared/);
+    await theirs.showNew();
+    await theirs.link('AZ public lookalike domain').waitFor();
+    expect(await theirs.link('AZ pollbook phishing host').count()).toBe(0);
+    await mine.banner().filter({ hasText: '1 new object' }).waitFor();
+
+    // Not by search, by text or by its observable value.
+    await theirs.search('pollbook');
+    await outsider.getByRole('heading', { name: 'Nothing matches' }).waitFor();
+    await expectAccessible(outsider, 'intel search: nothing matches');
+    await theirs.goto('?observable=198.51.100.23');
+    await outsider.getByRole('heading', { name: 'Nothing matches' }).waitFor();
+
+    // Not by URL: the page says not found, and the API answers 404.
+    const obj = new IntelObjectModel(outsider);
+    await obj.gotoId(amberId);
+    expect(await obj.heading()).toBe('Object not found');
+    await outsider.getByText('This object does not exist, or it has not been shared with your organisation.').waitFor();
+    await shot(outsider, 'object-not-found');
+    await expectAccessible(outsider, 'intel object: not found');
+    const api = await outsider.request.get(`/api/intel/objects/${amberId}`);
+    expect(api.status()).toBe(404);
+    expect((await outsider.request.get(`/api/intel/objects/${amberId}/versions`)).status()).toBe(404);
+
+    // The sharer's side: the object page reads well and says who can see it.
+    const own = new IntelObjectModel(analyst);
+    await own.gotoId(amberId);
+    expect(await own.heading()).toBe('AZ pollbook phishing host');
+    await analyst.getByTestId('pattern').filter({ hasText: "[ipv4-addr:value = '198.51.100.23']" }).waitFor();
+    await analyst.getByRole('region', { name: 'Who can see this' }).getByText('TLP:AMBER').waitFor();
+    await shot(analyst, 'object-page');
+    await expectAccessible(analyst, 'intel object');
+  });
+});
