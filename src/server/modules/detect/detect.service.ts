@@ -296,7 +296,10 @@ export function createDetectService(deps: DetectDeps) {
         pending = pending.then(() => progressEvent(run.orgId, run.id, s, run.storedBytes)).catch(() => {});
       });
       await pending;
-      const [hubs, ctx, identity] = await Promise.all([run.shareWithHub ? hubOrgIds() : Promise.resolve([]), directory.actorContext(run.orgId), r.aggs.size ? missingIdentity(run.orgId) : null]);
+      // sequential on purpose: fewer concurrent statements on the pool (see README, PGlite)
+      const hubs = run.shareWithHub ? await hubOrgIds() : [];
+      const ctx = await directory.actorContext(run.orgId);
+      const identity = r.aggs.size ? await missingIdentity(run.orgId) : null;
       const uploader: Actor = run.createdBy
         ? { ...systemActor('detect'), kind: 'user', userId: run.createdBy, name: 'detect upload', orgId: run.orgId, orgPath: ctx.orgPath, communityIds: ctx.communityIds }
         : systemActor('detect');
@@ -339,7 +342,9 @@ export function createDetectService(deps: DetectDeps) {
       for (const run of runs) {
         const r = await matchFile(run, path.join(core.config.dataDir, run.logPath!), idx, 'retrohunt');
         if (!r.hits.length) continue;
-        const [hubs, ctx, identity] = await Promise.all([run.shareWithHub ? hubOrgIds() : Promise.resolve([]), directory.actorContext(orgId), missingIdentity(orgId)]);
+        const hubs = run.shareWithHub ? await hubOrgIds() : [];
+        const ctx = await directory.actorContext(orgId);
+        const identity = await missingIdentity(orgId);
         const sys = systemActor('detect-retrohunt');
         const n = await withTx(db, async (tx) => {
           const inserted = await repo.insertHits(tx, r.hits);

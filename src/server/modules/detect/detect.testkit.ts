@@ -40,12 +40,12 @@ export function detectKit(r: TestRampart, w: World) {
   };
 }
 
-/** Polls `check` until it answers a value (bounded: no sleeps, each round trips the database). */
-export async function until<T>(check: () => Promise<T | null | undefined | false>, rounds = 5000): Promise<T> {
+/** Polls `check` until it answers a value: a bounded loop, 50 ms between rounds (a poll interval, not a wait for correctness). */
+export async function until<T>(check: () => Promise<T | null | undefined | false>, rounds = 600): Promise<T> {
   for (let i = 0; i < rounds; i++) {
     const v = await check();
     if (v) return v;
-    await new Promise((res) => setImmediate(res));
+    await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error('condition not reached');
 }
