@@ -2840,6 +2840,2317 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/detect/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My organisation's detection runs (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "complete" | "failed";
+                                filename: string | null;
+                                formatRequested: string;
+                                format: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                shareWithHub: boolean;
+                                gzip: boolean | null;
+                                uploadBytes: number;
+                                storedBytes: number;
+                                logRetained: boolean;
+                                lines: number;
+                                bytes: number;
+                                skipped: {
+                                    binary: number;
+                                    tooLong: number;
+                                    badEncoding: number;
+                                    badGzip: number;
+                                };
+                                gzipError: string | null;
+                                hits: number;
+                                hitLines: number;
+                                hitsStored: number;
+                                indicators: number;
+                                complexPatterns: number;
+                                complexTruncated: boolean;
+                                retroHits: number;
+                                sightings: number;
+                                message: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/detect/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One detection run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "complete" | "failed";
+                            filename: string | null;
+                            formatRequested: string;
+                            format: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            shareWithHub: boolean;
+                            gzip: boolean | null;
+                            uploadBytes: number;
+                            storedBytes: number;
+                            logRetained: boolean;
+                            lines: number;
+                            bytes: number;
+                            skipped: {
+                                binary: number;
+                                tooLong: number;
+                                badEncoding: number;
+                                badGzip: number;
+                            };
+                            gzipError: string | null;
+                            hits: number;
+                            hitLines: number;
+                            hitsStored: number;
+                            indicators: number;
+                            complexPatterns: number;
+                            complexTruncated: boolean;
+                            retroHits: number;
+                            sightings: number;
+                            message: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/detect/hits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My organisation's hits, newest first, with indicator context */
+        get: {
+            parameters: {
+                query?: {
+                    runId?: string;
+                    indicatorId?: string;
+                    limit?: number;
+                    cursor?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** Format: uuid */
+                                runId: string;
+                                filename: string | null;
+                                indicatorId: string;
+                                indicator: {
+                                    id: string;
+                                    name: string | null;
+                                    pattern: string | null;
+                                    indicatorTypes: string[];
+                                    labels: string[];
+                                };
+                                kind: string;
+                                value: string;
+                                field: string;
+                                lineNo: number;
+                                line: string;
+                                /** Format: date-time */
+                                seenAt: string;
+                                /** @enum {string} */
+                                foundBy: "upload" | "retrohunt";
+                                sightingId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            nextCursor: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/detect/sightings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sightings you may see, aggregated by indicator (organisations, states, counts) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                indicatorId: string;
+                                indicator: {
+                                    id: string;
+                                    name: string | null;
+                                    pattern: string | null;
+                                    indicatorTypes: string[];
+                                    labels: string[];
+                                };
+                                organisations: number;
+                                states: string[];
+                                count: number;
+                                /** Format: date-time */
+                                firstSeen: string;
+                                /** Format: date-time */
+                                lastSeen: string;
+                                sightingIds: string[];
+                                byOrganisation: {
+                                    /** Format: uuid */
+                                    orgId: string;
+                                    name: string | null;
+                                    kind: string | null;
+                                    state: string | null;
+                                    count: number;
+                                    /** Format: date-time */
+                                    lastSeen: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/detect/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a log to match against the indicators your organisation may see
+         * @description The body is the log itself (plain or gzip; content type application/octet-stream, text/plain, application/gzip, application/x-ndjson or text/csv). Query: format (auto|jsonl|csv|zeek|syslog|cef|text), tlp of the resulting sightings (default AMBER), filename, shareWithHub (default true: the national hub is a recipient of the sightings). Small uploads are matched before the answer (201, the finished run); large ones run as a job (202, status queued; progress on detect.run.progress events).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    format?: "auto" | "jsonl" | "csv" | "zeek" | "syslog" | "cef" | "text";
+                    tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                    filename?: string;
+                    shareWithHub?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "complete" | "failed";
+                            filename: string | null;
+                            formatRequested: string;
+                            format: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            shareWithHub: boolean;
+                            gzip: boolean | null;
+                            uploadBytes: number;
+                            storedBytes: number;
+                            logRetained: boolean;
+                            lines: number;
+                            bytes: number;
+                            skipped: {
+                                binary: number;
+                                tooLong: number;
+                                badEncoding: number;
+                                badGzip: number;
+                            };
+                            gzipError: string | null;
+                            hits: number;
+                            hitLines: number;
+                            hitsStored: number;
+                            indicators: number;
+                            complexPatterns: number;
+                            complexTruncated: boolean;
+                            retroHits: number;
+                            sightings: number;
+                            message: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "complete" | "failed";
+                            filename: string | null;
+                            formatRequested: string;
+                            format: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            shareWithHub: boolean;
+                            gzip: boolean | null;
+                            uploadBytes: number;
+                            storedBytes: number;
+                            logRetained: boolean;
+                            lines: number;
+                            bytes: number;
+                            skipped: {
+                                binary: number;
+                                tooLong: number;
+                                badEncoding: number;
+                                badGzip: number;
+                            };
+                            gzipError: string | null;
+                            hits: number;
+                            hitLines: number;
+                            hitsStored: number;
+                            indicators: number;
+                            complexPatterns: number;
+                            complexTruncated: boolean;
+                            retroHits: number;
+                            sightings: number;
+                            message: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts and advisories you may see */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "draft" | "review" | "published" | "withdrawn";
+                    level?: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                    active?: "true" | "false";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                number: string;
+                                /** @enum {string} */
+                                kind: "advisory" | "alert";
+                                /** @enum {string} */
+                                status: "draft" | "review" | "published" | "withdrawn";
+                                expired: boolean;
+                                revision: number;
+                                /** @enum {string} */
+                                level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                title: string;
+                                summary: string;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                ownerOrgId: string | null;
+                                publishedAt: string | null;
+                                expiresAt: string | null;
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Draft an alert or advisory */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @default advisory
+                         * @enum {string}
+                         */
+                        kind?: "advisory" | "alert";
+                        title: string;
+                        /** @enum {string} */
+                        level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                        /** @default  */
+                        summary?: string;
+                        /** @default  */
+                        body?: string;
+                        /** @default  */
+                        technicalDetails?: string;
+                        /** @default [] */
+                        affectedSectors?: string[];
+                        /** @default [] */
+                        affectedProducts?: string[];
+                        /** @default [] */
+                        affectedJurisdictions?: string[];
+                        /** @default [] */
+                        stixRefs?: string[];
+                        /** @default [] */
+                        recommendedActions?: string[];
+                        /** @default [] */
+                        references?: string[];
+                        /** @default null */
+                        expiresAt?: string | null;
+                        /**
+                         * @default {
+                         *       "orgKinds": [],
+                         *       "states": [],
+                         *       "jurisdictions": [],
+                         *       "communityIds": [],
+                         *       "orgIds": [],
+                         *       "userIds": []
+                         *     }
+                         */
+                        target?: {
+                            /** @default [] */
+                            orgKinds?: ("national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community")[];
+                            /** @default [] */
+                            states?: string[];
+                            /** @default [] */
+                            jurisdictions?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                            /** @default [] */
+                            orgIds?: string[];
+                            /** @default [] */
+                            userIds?: string[];
+                        };
+                        /** @enum {string} */
+                        tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        /** @default [] */
+                        communityIds?: string[];
+                        /** @default [] */
+                        recipientOrgIds?: string[];
+                        /** @default [] */
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit an alert (a published alert gets a new revision and recipients are notified) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** @enum {string} */
+                        level?: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                        summary?: string;
+                        body?: string;
+                        technicalDetails?: string;
+                        affectedSectors?: string[];
+                        affectedProducts?: string[];
+                        affectedJurisdictions?: string[];
+                        stixRefs?: string[];
+                        recommendedActions?: string[];
+                        references?: string[];
+                        expiresAt?: string | null;
+                        target?: {
+                            /** @default [] */
+                            orgKinds?: ("national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community")[];
+                            /** @default [] */
+                            states?: string[];
+                            /** @default [] */
+                            jurisdictions?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                            /** @default [] */
+                            orgIds?: string[];
+                            /** @default [] */
+                            userIds?: string[];
+                        };
+                        /** @enum {string} */
+                        tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        communityIds?: string[];
+                        recipientOrgIds?: string[];
+                        recipientUserIds?: string[];
+                        revisionNote?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/alerts/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Workflow: submit */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default  */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Workflow: approve */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default  */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Workflow: reject */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default  */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Workflow: publish */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default  */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Workflow: withdraw */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default  */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "advisory" | "alert";
+                            /** @enum {string} */
+                            status: "draft" | "review" | "published" | "withdrawn";
+                            expired: boolean;
+                            revision: number;
+                            /** @enum {string} */
+                            level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                            title: string;
+                            summary: string;
+                            body: string;
+                            bodyHtml: string;
+                            technicalDetails: string;
+                            affectedSectors: string[];
+                            affectedProducts: string[];
+                            affectedJurisdictions: string[];
+                            stixRefs: string[];
+                            recommendedActions: string[];
+                            references: string[];
+                            target: {
+                                orgKinds: string[];
+                                states: string[];
+                                jurisdictions: string[];
+                                communityIds: string[];
+                                orgIds: string[];
+                                userIds: string[];
+                            };
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            communityIds: string[];
+                            recipientOrgIds: string[];
+                            recipientUserIds: string[];
+                            createdBy: string | null;
+                            authorName: string;
+                            approvedBy: string | null;
+                            publishedAt: string | null;
+                            expiresAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published revisions, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                revision: number;
+                                note: string;
+                                publishedAt: string;
+                                publishedBy: string | null;
+                                snapshot: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/preview-audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many organisations and people would receive it (targeting and TLP) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        target?: {
+                            /** @default [] */
+                            orgKinds?: ("national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community")[];
+                            /** @default [] */
+                            states?: string[];
+                            /** @default [] */
+                            jurisdictions?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                            /** @default [] */
+                            orgIds?: string[];
+                            /** @default [] */
+                            userIds?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organisations: number;
+                            people: number;
+                            excludedByTlp: {
+                                organisations: number;
+                                people: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an alert */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "received" | "actioned" | "not_applicable";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/ack-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge with the signed token of an email link (no sign-in) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** @enum {string} */
+                        status: "received" | "actioned" | "not_applicable";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: string;
+                            number: string;
+                            title: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop digest mail with the signed token of a digest link */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unsubscribed: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/acks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Acknowledgement progress by organisation and state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipients: {
+                                organisations: number;
+                                people: number;
+                            };
+                            acknowledged: {
+                                organisations: number;
+                                people: number;
+                            };
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            byOrganisation: {
+                                /** Format: uuid */
+                                orgId: string;
+                                people: number;
+                                acknowledged: number;
+                                escalatedAt: string | null;
+                            }[];
+                            byState: {
+                                stateFips: string | null;
+                                organisations: number;
+                                acknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Escalations to 24x7 contacts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                orgId: string;
+                                at: string;
+                                contacts: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/reports/weekly.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Weekly trend report of a community (PDF) */
+        get: {
+            parameters: {
+                query: {
+                    communityId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your in-app notifications */
+        get: {
+            parameters: {
+                query?: {
+                    unread?: "true" | "false";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                alertId: string;
+                                number: string;
+                                revision: number;
+                                title: string;
+                                /** @enum {string} */
+                                level: "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                createdAt: string;
+                                readAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark notifications read */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids?: string[];
+                        all?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            updated: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your alert mail preferences */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            levels: {
+                                [key: string]: "immediate" | "digest" | "none";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set alert mail preferences per level (Severe is always immediate) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        levels: {
+                            [key: string]: "immediate" | "digest" | "none";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            levels: {
+                                [key: string]: "immediate" | "digest" | "none";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's webhooks */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                orgId: string;
+                                url: string;
+                                description: string;
+                                active: boolean;
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register an HTTPS webhook (the secret is shown once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        /** @default  */
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            orgId: string;
+                            url: string;
+                            description: string;
+                            active: boolean;
+                            createdAt: string;
+                            secret: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery log of a webhook (every attempt) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** Format: uuid */
+                                alertId: string;
+                                revision: number;
+                                attempt: number;
+                                statusCode: number | null;
+                                ok: boolean;
+                                error: string | null;
+                                durationMs: number;
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per state: active alerts by level and acknowledgement gaps (what you may see) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                stateFips: string;
+                                activeAlerts: number;
+                                byLevel: {
+                                    [key: string]: number;
+                                };
+                                recipientOrganisations: number;
+                                unacknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts by level per day and time to acknowledge */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    communityId?: string;
+                    sector?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            days: {
+                                day: string;
+                                byLevel: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            timeToAcknowledge: {
+                                acknowledgements: number;
+                                medianMinutes: number | null;
+                                p90Minutes: number | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/alerts.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Atom feed of public (TLP:CLEAR) alerts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/cap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Index (Atom) of public alerts as OASIS CAP 1.2 documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/cap/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One public alert as OASIS CAP 1.2 XML (<id>.xml) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    file: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page behind an email acknowledgement link (confirm with one click) */
+        get: {
+            parameters: {
+                query: {
+                    token: string;
+                    status?: "received" | "actioned" | "not_applicable";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Acknowledge from the email link page (form post) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** @enum {string} */
+                        status: "received" | "actioned" | "not_applicable";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page behind a digest unsubscribe link */
+        get: {
+            parameters: {
+                query: {
+                    token: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Stop digest mail (form post) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
