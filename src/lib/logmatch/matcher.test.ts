@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { buildIndex } from './logindex.ts';
-import { matchBuffer, matchLogs } from './matcher.ts';
+import { closeWorkerPool, matchBuffer, matchFile, matchLogs } from './matcher.ts';
+import { BlockProcessor } from './engine.ts';
+import { processFileRange } from './filerange.ts';
 import { detectFormat } from './formats.ts';
-import type { Hit } from './types.ts';
+import type { Hit, MatchSummary } from './types.ts';
 
 const index = buildIndex([
   { id: 'ind-ip', kind: 'ipv4', value: '203.0.113.7' },
@@ -246,5 +251,85 @@ describe('worker threads', () => {
     expect(par.summary.lines).toBe(30000);
     expect(par.hits).toEqual(single.hits);
     expect(par.summary.hits).toBe(single.summary.hits);
+  });
+});
+
+describe('file ranges read by workers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logmatch-'));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await closeWorkerPool();
+  });
+  function mixedLog(n: number): string {
+    const lines: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const ip = k % 37 === 0 ? '198.51.100.' + (k % 250) : `10.${k % 250}.${(k >> 8) % 250}.1`;
+      const q = k % 41 === 0 ? `h${k}.evil.example` : `h${k}.good.example`;
+      const pad = 'p'.repeat((k * 7919) % 900); // lines of very different lengths cross range boundaries
+      lines.push(k % 53 === 0 ? '' : `{"ts":${1700000000 + k},"id.orig_h":"${ip}","query":"${q}","pad":"${pad}"}${k % 5 === 0 ? '\r' : ''}`);
+    }
+    return lines.join('\n');
+  }
+  const plain = (s: MatchSummary) => ({ ...s });
+
+  it('gives the same hits and summary as the single-threaded path, for any range size', async () => {
+    const text = mixedLog(6000) + '\n' + '{"q":"' + 'x'.repeat(5000) + ' evil.example"}\n' + '{"last":"203.0.113.7"}'; // long line, no final newline
+    const path = join(dir, 'mixed.jsonl');
+    writeFileSync(path, text);
+    for (const maxLineBytes of [undefined, 3000]) {
+      const single = await matchBuffer(text, index, { maxLineBytes });
+      expect(single.summary.hits).toBeGreaterThan(100);
+      for (const blockBytes of [331, 4096, 65_537, undefined]) {
+        const par = await matchFile(path, index, { workers: 2, blockBytes, maxLineBytes }).collect();
+        expect(par.hits).toEqual(single.hits);
+        expect(plain(par.summary)).toEqual(plain(single.summary));
+      }
+    }
+  });
+
+  it('fresh createReadStream sources take the range path; CSV header, gzip and Zeek files are still right', async () => {
+    const csv = 'ts,src,query\n' + Array.from({ length: 3000 }, (_, k) => `${1700000000 + k},10.0.0.${k % 250},${k % 31 === 0 ? 'a.evil.example' : 'a.good.example'}`).join('\n') + '\n';
+    const zeek = ['#separator \\x09', '#fields\tts\tid.orig_h\tquery', ...Array.from({ length: 2000 }, (_, k) => `${1700000000 + k}\t10.0.0.1\t${k % 29 === 0 ? 'b.evil.example' : 'b.good.example'}`)].join('\n') + '\n';
+    for (const [name, data] of [['a.csv', csv], ['z.log', zeek], ['j.jsonl.gz', gzipSync(mixedLog(3000))]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, data);
+      const single = await matchBuffer(data, index);
+      expect(single.summary.hits).toBeGreaterThan(10);
+      const par = await matchLogs(createReadStream(path), index, { workers: 2, blockBytes: 2000 }).collect();
+      expect(par.hits).toEqual(single.hits);
+      expect(plain(par.summary)).toEqual(plain(single.summary));
+    }
+  });
+
+  it('processFileRange: consecutive ranges own every line exactly once', () => {
+    const text = mixedLog(150) + '\n\n' + 'tail 203.0.113.7';
+    const path = join(dir, 'ranges.log');
+    writeFileSync(path, text);
+    const proc = new BlockProcessor(index, { maxLineBytes: 1 << 20, maxHitLineChars: 2048 });
+    const fd = openSync(path, 'r');
+    try {
+      const whole: number[] = [];
+      let lines = 0;
+      processFileRange(fd, 0, text.length, { format: 'text' }, proc, (r) => {
+        for (const h of r.hits) whole.push(h.lineNo + lines);
+        lines += r.lines;
+      });
+      for (const step of [1, 2, 3, 50, 333, 1000, 7777]) {
+        const got: number[] = [];
+        let base = 0;
+        let bytes = 0;
+        for (let p = 0; p < text.length; p += step) {
+          bytes += processFileRange(fd, p, Math.min(text.length, p + step), { format: 'text' }, proc, (r) => {
+            for (const h of r.hits) got.push(h.lineNo + base);
+            base += r.lines;
+          }, 64);
+        }
+        expect(base).toBe(lines);
+        expect(bytes).toBe(text.length);
+        expect(got).toEqual(whole);
+      }
+    } finally {
+      closeSync(fd);
+    }
   });
 });
