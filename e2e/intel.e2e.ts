@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test }
 import os from 'node:os';
 import path from 'node:path';
 import { expectAccessible } from './models/a11y.ts';
-import { IntelObjectModel, IntelSearchModel } from './models/IntelModels.ts';
+import { IntelCreateModel, IntelIngestModel, IntelObjectModel, IntelSearchModel } from './models/IntelModels.ts';
 import { ShellModel } from './models/ShellModel.ts';
 import { SignInModel } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
@@ -104,5 +104,98 @@ describe('intel: who sees what', () => {
     await analyst.getByRole('region', { name: 'Who can see this' }).getByText('TLP:AMBER').waitFor();
     await shot(analyst, 'object-page');
     await expectAccessible(analyst, 'intel object');
+  });
+});
+
+describe('intel: sharing and uploading', () => {
+  test('create an indicator through the form: the server’s pattern error sits next to the field; then it is found in search', async () => {
+    const form = new IntelCreateModel(analyst);
+    await form.goto();
+    await analyst.getByRole('textbox', { name: /^Name/ }).fill('Fake absentee-ballot tracker');
+    await form.pattern().fill("[domain-name:value = 'ballot-track.example'");
+    await form.submit();
+    await analyst.getByRole('alert').filter({ hasText: 'The indicator was not shared' }).waitFor();
+    expect(await form.pattern().getAttribute('aria-invalid')).toBe('true');
+    await analyst.getByText(/expected/).first().waitFor();
+    await analyst.getByTestId('pattern-caret').waitFor();
+    await shot(analyst, 'create-pattern-error');
+    await expectAccessible(analyst, 'intel: pattern error');
+
+    await form.useHelper('Domain name', 'ballot-track.example');
+    expect(await form.pattern().inputValue()).toBe("[domain-name:value = 'ballot-track.example']");
+    await analyst.getByRole('radio', { name: /TLP:GREEN/ }).check();
+    await shot(analyst, 'create-filled');
+    await form.submit();
+    await analyst.getByRole('heading', { name: 'Fake absentee-ballot tracker', level: 1 }).waitFor();
+    await analyst.getByRole('region', { name: 'Who can see this' }).getByText('TLP:GREEN').waitFor();
+    await expectAccessible(analyst, 'intel object: created');
+
+    const search = new IntelSearchModel(analyst);
+    await search.goto();
+    await search.search('absentee');
+    await search.link('Fake absentee-ballot tracker').waitFor();
+    expect(await search.count()).toMatch(/Showing 1 object matching/);
+    await shot(analyst, 'search-results');
+  });
+
+  test('upload a small STIX bundle and watch the job finish, with the refused object listed', async () => {
+    const now = new Date().toISOString();
+    const ind = (n: number, value: string) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--0000000${n}-1111-4222-8333-444455556666`, created: now, modified: now, name: `Bundle indicator ${n}`, pattern: `[ipv4-addr:value = '${value}']`, pattern_type: 'stix', valid_from: now });
+    const bundle = {
+      type: 'bundle',
+      id: 'bundle--9a8b7c6d-1111-4222-8333-444455556666',
+      objects: [ind(1, '203.0.113.10'), ind(2, '203.0.113.11'), { ...ind(3, '203.0.113.12'), pattern: "[ipv4-addr:value = '203.0.113.12'" }],
+    };
+    const up = new IntelIngestModel(analyst);
+    await up.goto();
+    await up.chooseFile('county-feed.json', JSON.stringify(bundle));
+    expect(await analyst.getByRole('radio', { name: 'STIX bundle' }).isChecked()).toBe(true);
+    await shot(analyst, 'ingest-chosen');
+    await up.upload();
+    await up.waitFinished();
+    expect(await up.count('Added')).toBe('2');
+    expect(await up.count('Refused')).toBe('1');
+    await analyst.getByTestId('ingest-error-table').getByText('indicator--00000003-1111-4222-8333-444455556666').waitFor();
+    await shot(analyst, 'ingest-finished');
+    await expectAccessible(analyst, 'intel: upload finished');
+
+    const search = new IntelSearchModel(analyst);
+    await search.goto('?source=stix-file');
+    await search.link('Bundle indicator 1').waitFor();
+    await search.link('Bundle indicator 2').waitFor();
+  });
+
+  test('export and TAXII subscriptions pages', async () => {
+    const shell = new ShellModel(analyst);
+    await analyst.goto('/infrastructure/intel/export');
+    await analyst.getByRole('heading', { name: 'Export threat intel', level: 1 }).waitFor();
+    await expectAccessible(analyst, 'intel: export');
+    const href = await analyst.getByRole('link', { name: 'Download STIX bundle' }).getAttribute('href');
+    const res = await analyst.request.get(href!);
+    expect(res.status()).toBe(200);
+    expect(((await res.json()) as { type: string }).type).toBe('bundle');
+
+    await shell.nav('TAXII feeds', 'TAXII subscriptions');
+    await analyst.getByRole('heading', { name: 'No subscriptions yet' }).waitFor();
+    await analyst.getByRole('button', { name: 'New subscription' }).click();
+    await analyst.getByRole('dialog').waitFor();
+    await analyst.getByRole('textbox', { name: /^Name/ }).fill('Test ISAC');
+    await analyst.getByRole('textbox', { name: /^API root URL/ }).fill('not a url');
+    await analyst.getByRole('textbox', { name: /^Collection ID/ }).fill('c1');
+    await analyst.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await analyst.getByRole('alert').filter({ hasText: 'The subscription was not saved' }).waitFor();
+    await expectAccessible(analyst, 'intel: new subscription error');
+    await shot(analyst, 'subscription-error');
+    await analyst.getByRole('textbox', { name: /^API root URL/ }).fill('http://127.0.0.1:9/taxii2/api1/');
+    await analyst.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await analyst.getByRole('dialog').waitFor({ state: 'detached' });
+    await analyst.getByText('Test ISAC', { exact: true }).waitFor();
+    await analyst.getByRole('button', { name: 'Check now: Test ISAC' }).click();
+    await analyst.getByTestId('poll-result').waitFor({ timeout: 30_000 });
+    await shot(analyst, 'subscriptions');
+    await expectAccessible(analyst, 'intel: subscriptions');
+    await analyst.getByRole('button', { name: 'Delete: Test ISAC' }).click();
+    await analyst.getByRole('button', { name: 'Delete subscription' }).click();
+    await analyst.getByRole('heading', { name: 'No subscriptions yet' }).waitFor();
   });
 });

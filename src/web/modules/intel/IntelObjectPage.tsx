@@ -333,9 +333,14 @@ export function IntelObjectPage() {
         </Group>
       }
       actions={
+        <>
+        <Button variant="default" component={Link} to={`${INTEL_BASE}/new?kind=note&about=${encodeURIComponent(d.summary.id)}&aboutName=${encodeURIComponent(title)}`}>
+          Add a note
+        </Button>
         <Button variant="default" onClick={() => downloadJson(`${d.summary.id}.json`, { type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: [d.object] })}>
           Export as STIX bundle
         </Button>
+        </>
       }
     >
       <Grid gap="lg">

@@ -58,7 +58,7 @@ export interface SharingValue {
 }
 
 /** Who will see what is shared: TLP (each level in one line), communities, recipient organisations. */
-export function SharingFields({ value, onChange, communities, errors }: { value: SharingValue; onChange: (v: SharingValue) => void; communities: { id: string; name: string }[]; errors?: { tlp?: string; communityIds?: string; recipientOrgIds?: string } }) {
+export function SharingFields({ value, onChange, communities, errors, recipients = true }: { value: SharingValue; onChange: (v: SharingValue) => void; communities: { id: string; name: string }[]; errors?: { tlp?: string; communityIds?: string; recipientOrgIds?: string }; recipients?: boolean }) {
   const needsCommunities = value.tlp === 'GREEN';
   return (
     <Stack gap="md">
@@ -89,6 +89,7 @@ export function SharingFields({ value, onChange, communities, errors }: { value:
         clearable
         searchable
       />
+      {recipients ? (
       <div>
         <RemoteSelect
           label="Add a recipient organisation"
@@ -115,6 +116,7 @@ export function SharingFields({ value, onChange, communities, errors }: { value:
           </Group>
         ) : null}
       </div>
+      ) : null}
     </Stack>
   );
 }
