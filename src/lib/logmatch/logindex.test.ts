@@ -192,3 +192,34 @@ describe('property: domain index = naive suffix check', () => {
     );
   });
 });
+
+describe('domain and URL-host negative filters', () => {
+  const values = [
+    { id: 'tld', kind: 'domain' as const, value: 'zz' },
+    { id: 'two', kind: 'domain' as const, value: 'evil.example' },
+    { id: 'three', kind: 'domain' as const, value: 'a.b.example' },
+    { id: 'four', kind: 'domain' as const, value: 'x.y.z.test' },
+    { id: 'u', kind: 'url' as const, value: 'http://cdn.host.example/p' },
+  ];
+  const idx = buildIndex(values);
+  it('never drop a match: single-label, two-, three- and four-label keys, with and without the filter data', () => {
+    const { filters: _f, ...old } = idx.toShared();
+    const noFilters = LogIndex.fromShared(old);
+    for (const ix of [idx, noFilters]) {
+      expect(ix.lookup('domain', 'q.zz')).toEqual(['tld']);
+      expect(ix.lookup('domain', 'zz')).toEqual(['tld']);
+      expect(ix.lookup('domain', 'evil.example')).toEqual(['two']);
+      expect(ix.lookup('domain', 'w.evil.example')).toEqual(['two']);
+      expect(ix.lookup('domain', 'b.example')).toEqual([]);
+      expect(ix.lookup('domain', 'q.a.b.example')).toEqual(['three']);
+      expect(ix.lookup('domain', 'y.z.test')).toEqual([]);
+      expect(ix.lookup('domain', 'w.x.y.z.test')).toEqual(['four']);
+      expect(ix.lookup('domain', 'example')).toEqual([]);
+    }
+  });
+  it('the scanner still sees URL hosts (host+uri) and subdomains in logs', async () => {
+    const { matchBuffer } = await import('./matcher.ts');
+    const { hits } = await matchBuffer('{"host":"cdn.host.example","uri":"/p","q":"m.x.y.z.test","r":"host.example","s":"a.zz"}\n', idx);
+    expect(hits.map((h) => `${h.kind}|${h.value}|${h.field}`).sort()).toEqual(['domain|a.zz|s', 'domain|m.x.y.z.test|q', 'url|http://cdn.host.example/p|host+uri']);
+  });
+});

@@ -39,8 +39,85 @@ export interface SharedIndexData {
   urlHosts: StrTableData;
   hashes: StrTableData;
   emails: StrTableData;
+  /** Negative filters (see DomainFilters); rebuilt from the tables when absent. */
+  filters?: FilterData;
   stats: IndexStats;
 }
+
+/**
+ * Bit sets that let the scanner drop most domain-like runs without touching the big hash tables (each probe
+ * there is a cache miss): `tld` = last labels of domain keys, `d2` = last two labels of domain keys,
+ * `single` = single-label domain keys, `hostTld` = last labels of URL hosts, `host` = whole URL hosts.
+ * Keyed by the same FNV hashes the tables use (right-to-left for domains, forward for hosts).
+ */
+export interface FilterData {
+  tld: Uint32Array;
+  d2: Uint32Array;
+  single: Uint32Array;
+  hostTld: Uint32Array;
+  host: Uint32Array;
+}
+
+export const SMALL_BITS = 16; // 8 KiB: stays in L1
+export const BIG_BITS = 21; // 256 KiB: stays in L2
+
+/** Bit index of a 32-bit hash in a set of 2^bits bits. */
+export function bitOf(h: number, bits: number): number {
+  return (h ^ (h >>> bits)) & ((1 << bits) - 1);
+}
+
+export function hasBit(set: Uint32Array, h: number, bits: number): boolean {
+  const k = bitOf(h, bits);
+  return (set[k >>> 5] & (1 << (k & 31))) !== 0;
+}
+
+function setBit(set: Uint32Array, h: number, bits: number): void {
+  const k = bitOf(h, bits);
+  set[k >>> 5] |= 1 << (k & 31);
+}
+
+function buildFilters(domains: StrTable, urlHosts: StrTable): FilterData {
+  const f: FilterData = {
+    tld: sharedArray(Uint32Array, 1 << (SMALL_BITS - 5)),
+    d2: sharedArray(Uint32Array, 1 << (BIG_BITS - 5)),
+    single: sharedArray(Uint32Array, 1 << (SMALL_BITS - 5)),
+    hostTld: sharedArray(Uint32Array, 1 << (SMALL_BITS - 5)),
+    host: sharedArray(Uint32Array, 1 << (BIG_BITS - 5)),
+  };
+  const label = (blob: Uint8Array, s: number, e: number, reverse: (h: number, dots: number) => void): void => {
+    let h = FNV_OFFSET;
+    let dots = 0;
+    for (let i = e - 1; i >= s; i--) {
+      const c = blob[i];
+      if (c === 46) {
+        reverse(h >>> 0, ++dots);
+        if (dots === 2) return;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    reverse(h >>> 0, dots === 0 ? 0 : dots === 1 ? 2 : 3);
+  };
+  for (let ei = 0; ei < domains.size; ei++) {
+    label(domains.blob, domains.keyOff[ei], domains.keyOff[ei + 1], (h, d) => {
+      // d: 1 = last label, 2 = last two labels, 0 = a single-label key (whole key)
+      if (d === 0) {
+        setBit(f.tld, h, SMALL_BITS);
+        setBit(f.single, h, SMALL_BITS);
+      } else if (d === 1) setBit(f.tld, h, SMALL_BITS);
+      else if (d === 2) setBit(f.d2, h, BIG_BITS);
+    });
+  }
+  for (let ei = 0; ei < urlHosts.size; ei++) {
+    const s = urlHosts.keyOff[ei];
+    const e = urlHosts.keyOff[ei + 1];
+    setBit(f.host, urlHosts.hashes[ei], BIG_BITS);
+    label(urlHosts.blob, s, e, (h, d) => {
+      if (d <= 1) setBit(f.hostTld, h, SMALL_BITS);
+    });
+  }
+  return f;
+}
+
 
 const KINDS: IndicatorKind[] = ['ipv4', 'ipv6', 'cidr4', 'cidr6', 'domain', 'url', 'md5', 'sha1', 'sha256', 'email'];
 
@@ -62,6 +139,7 @@ export class LogIndex {
   readonly urlHosts: StrTable;
   readonly hashes: StrTable;
   readonly emails: StrTable;
+  readonly filters: FilterData;
   readonly stats: IndexStats;
   private readonly idBuf: Buffer;
 
@@ -76,8 +154,10 @@ export class LogIndex {
     this.urlHosts = new StrTable(d.urlHosts);
     this.hashes = new StrTable(d.hashes);
     this.emails = new StrTable(d.emails);
+    this.filters = d.filters ?? buildFilters(this.domains, this.urlHosts);
     this.stats = d.stats;
   }
+
 
   /** Plain object of SharedArrayBuffer-backed arrays; pass to a Worker and rebuild with `LogIndex.fromShared`. */
   toShared(): SharedIndexData {
@@ -91,6 +171,7 @@ export class LogIndex {
       urlHosts: this.urlHosts.data(),
       hashes: this.hashes.data(),
       emails: this.emails.data(),
+      filters: this.filters,
       stats: this.stats,
     };
   }
@@ -119,28 +200,42 @@ export class LogIndex {
   domainRefs(b: Uint8Array, s: number, e: number, out: number[]): boolean {
     const t = this.domains;
     if (t.size === 0) return false;
+    const { tld, d2, single } = this.filters;
     let h = FNV_OFFSET;
     let found = false;
+    let dots = 0;
     for (let i = e - 1; i >= s; i--) {
       const c = LOWER[b[i]];
       if (c === 46) {
         if (i + 1 < e) {
-          const ei = t.find(h >>> 0, b, i + 1, e);
-          if (ei >= 0) {
-            t.pushRefs(ei, out);
-            found = true;
+          const hs = h >>> 0;
+          // suffix of 1 label: any key ending with it? (then probe only if it is a single-label key);
+          // of 2 labels: any key ending with these two labels? Longer suffixes are probed as before.
+          dots++;
+          if (dots === 1) {
+            if (!hasBit(tld, hs, SMALL_BITS)) return false;
+            if (hasBit(single, hs, SMALL_BITS)) found = this.probe(hs, b, i + 1, e, out) || found;
+          } else {
+            if (dots === 2 && !hasBit(d2, hs, BIG_BITS)) return found;
+            found = this.probe(hs, b, i + 1, e, out) || found;
           }
         } else return found;
         if (i === s || b[i - 1] === 46) return found; // empty label: not a domain beyond here
       }
       h = Math.imul(h ^ c, FNV_PRIME);
     }
-    const ei = t.find(h >>> 0, b, s, e);
-    if (ei >= 0) {
-      t.pushRefs(ei, out);
-      found = true;
-    }
-    return found;
+    const hs = h >>> 0;
+    if (dots === 0) {
+      if (!hasBit(single, hs, SMALL_BITS)) return found;
+    } else if (dots === 1 && !hasBit(d2, hs, BIG_BITS)) return found;
+    return this.probe(hs, b, s, e, out) || found;
+  }
+
+  private probe(h: number, b: Uint8Array, s: number, e: number, out: number[]): boolean {
+    const ei = this.domains.find(h, b, s, e);
+    if (ei < 0) return false;
+    this.domains.pushRefs(ei, out);
+    return true;
   }
 
   /**

@@ -9,9 +9,9 @@
  * a dotted run with five numbers is not an address, and domains are matched on whole-label suffixes only.
  */
 import type { ObservedKind } from './types.ts';
-import type { LogIndex } from './logindex.ts';
-import { formatIPv4, formatIPv6, normalizeDomain, normalizeUrl, parseIPv4Bytes, parseIPv6Bytes } from './normalize.ts';
-import { hashFwd } from './strtable.ts';
+import { BIG_BITS, hasBit, SMALL_BITS, type LogIndex } from './logindex.ts';
+import { formatIPv4, formatIPv6, LOWER, normalizeDomain, normalizeUrl, parseIPv4Bytes, parseIPv6Bytes } from './normalize.ts';
+import { FNV_OFFSET, FNV_PRIME, hashFwd } from './strtable.ts';
 
 export interface RawHit {
   kind: ObservedKind;
@@ -106,7 +106,8 @@ export class Scanner {
           f |= kk;
           j++;
         }
-        this.run(b, s, i, j, f, out);
+        // only dotted runs (IPv4, domains, emails), hash-length runs and non-ASCII runs can hold a value
+        if ((f & (DOT | HIGH)) !== 0 || j - i >= 32) this.run(b, s, i, j, f, out);
         i = j;
       } else {
         if (c === 58) {
@@ -185,8 +186,11 @@ export class Scanner {
     // dotted with a letter: domain, unless the last label is numeric ("host-1.2.3.4" → try the IPv4 tail)
     let q = z - 1;
     let numericLast = true;
+    let hl = FNV_OFFSET; // right-to-left hash of the last label (URL-host filter)
     while (q >= a && b[q] !== 46) {
-      if ((CLS[b[q]] & DIGIT) === 0) numericLast = false;
+      const c = b[q];
+      if ((CLS[c] & DIGIT) === 0) numericLast = false;
+      hl = Math.imul(hl ^ LOWER[c], FNV_PRIME);
       q--;
     }
     if (numericLast) {
@@ -209,9 +213,9 @@ export class Scanner {
         this.refs = [];
       }
     }
-    if (this.hasUrls && !this.all) {
-      const t = this.index.urlHosts;
-      if (t.find(hashFwd(b, a, z), b, a, z) >= 0) this.status |= SCAN_URLHOST;
+    if (this.hasUrls && !this.all && hasBit(this.index.filters.hostTld, hl >>> 0, SMALL_BITS)) {
+      const fh = hashFwd(b, a, z);
+      if (hasBit(this.index.filters.host, fh, BIG_BITS) && this.index.urlHosts.find(fh, b, a, z) >= 0) this.status |= SCAN_URLHOST;
     }
     if (this.hasEmails && a === i && a > ls + 1 && b[a - 1] === 64) {
       let p = a - 1;
