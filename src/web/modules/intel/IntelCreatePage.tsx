@@ -93,7 +93,7 @@ function PatternField({ pattern, setPattern, error, position }: { pattern: strin
             <Code block className="intel-pattern" data-testid="pattern-caret">
               {pattern}
               {'\n'}
-              {' '.repeat(Math.max(0, Math.min(position, pattern.length)))}^ here
+              {' '.repeat(Math.max(0, Math.min(position, pattern.length)))}^
             </Code>
           </div>
         ) : null}

@@ -141,7 +141,7 @@ export function IntelSubscriptionsPage() {
       ) : null}
       {items.length ? (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={900}>
+          <Table.ScrollContainer minWidth={820}>
             <Table verticalSpacing="sm" horizontalSpacing="md" fz="sm">
               <Table.Thead>
                 <Table.Tr>
@@ -149,14 +149,13 @@ export function IntelSubscriptionsPage() {
                   <Table.Th>Shared as</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th ta="right">Objects received</Table.Th>
-                  <Table.Th>Next check</Table.Th>
                   {canManage ? <Table.Th>Actions</Table.Th> : null}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {items.map((s) => (
                   <Table.Tr key={s.id}>
-                    <Table.Td maw={320}>
+                    <Table.Td miw={240} maw={340}>
                       <Text fw={600} fz="sm">
                         {s.name}
                       </Text>
@@ -165,7 +164,7 @@ export function IntelSubscriptionsPage() {
                       </Text>
                       <Text fz="xs" c="dimmed">
                         Every {every(s.pollSeconds)}
-                        {s.enabled ? '' : ' · paused'}
+                        {s.enabled ? ` · next ${fmtDateTime(s.nextPollAt)}` : ' · paused'}
                         {s.username ? ` · user ${s.username}` : s.hasPassword ? ' · API key stored' : ''}
                       </Text>
                     </Table.Td>
@@ -174,8 +173,11 @@ export function IntelSubscriptionsPage() {
                     </Table.Td>
                     <Table.Td maw={300}>
                       {s.lastError ? (
-                        <Text fz="sm" c="#a61e1e" fw={600}>
-                          Failing{s.failures > 1 ? ` (${s.failures} times in a row)` : ''}: <Text span fw={400}>{s.lastError}</Text>
+                        <Text fz="sm" c="#a61e1e">
+                          <Text span fz="sm" fw={700}>
+                            Failing{s.failures > 1 ? ` (${s.failures} times in a row)` : ''}:
+                          </Text>{' '}
+                          {s.lastError}
                         </Text>
                       ) : s.lastSuccessAt ? (
                         <Text fz="sm" c="#1e6b34" fw={600}>
@@ -187,24 +189,23 @@ export function IntelSubscriptionsPage() {
                       <Text fz="xs" c="dimmed">
                         Last success: {fmtDateTime(s.lastSuccessAt)}
                       </Text>
-                      {lastPoll?.id === s.id ? (
+                      {lastPoll?.id === s.id && !lastPoll.result.error ? (
                         <Text fz="xs" data-testid="poll-result">
-                          Just now: {lastPoll.result.error ? `failed — ${lastPoll.result.error}` : `${plural(lastPoll.result.received, 'object')} received, ${lastPoll.result.stored} new, ${lastPoll.result.duplicates} already known, ${lastPoll.result.rejected} refused`}
+                          Just now: {plural(lastPoll.result.received, 'object')} received, {lastPoll.result.stored} new, {lastPoll.result.duplicates} already known, {lastPoll.result.rejected} refused
                         </Text>
                       ) : null}
                     </Table.Td>
                     <Table.Td ta="right">{s.objectsReceived.toLocaleString()}</Table.Td>
-                    <Table.Td className="nowrap">{s.enabled ? fmtDateTime(s.nextPollAt) : 'Paused'}</Table.Td>
                     {canManage ? (
                       <Table.Td>
-                        <Group gap="xs" wrap="nowrap">
+                        <Stack gap={6} align="flex-start">
                           <Button size="xs" variant="default" loading={poll.isPending && poll.variables?.id === s.id} onClick={() => poll.mutate(s)} aria-label={`Check now: ${s.name}`}>
                             Check now
                           </Button>
                           <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(s)} aria-label={`Delete: ${s.name}`}>
                             Delete
                           </Button>
-                        </Group>
+                        </Stack>
                       </Table.Td>
                     ) : null}
                   </Table.Tr>
