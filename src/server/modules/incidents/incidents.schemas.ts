@@ -58,7 +58,11 @@ export const PRIORITIES = ['baseline', 'low', 'medium', 'high', 'severe', 'emerg
 export type Priority = (typeof PRIORITIES)[number];
 
 export const Uuid = z.uuid();
-const text = (max: number) => z.string().max(max);
+/** Text as data: any character PostgreSQL can store (NUL cannot be, so it is refused naming the field). */
+const noNul = (s: string) => !s.includes('\u0000');
+const NUL_MESSAGE = 'must not contain NUL characters';
+const text = (max: number) => z.string().max(max).refine(noNul, NUL_MESSAGE);
+const line = (max: number) => z.string().trim().min(1).max(max).refine(noNul, NUL_MESSAGE);
 const datetime = z.iso.datetime({ offset: true });
 
 export const SharingInput = z.strictObject({
@@ -98,21 +102,21 @@ export const REQUIRED_ON_SUBMIT = ['title', 'whatHappened', 'detectedAt', 'funct
 
 export const TriageBody = z.strictObject({
   priority: z.enum(PRIORITIES),
-  rationale: z.string().trim().min(1).max(5000),
+  rationale: line(5000),
   incidentType: z.enum(INCIDENT_TYPES).optional(),
 });
 export const StatusBody = z.strictObject({ status: z.enum(STATUSES), note: text(5000).optional() });
 export const AssignBody = z.strictObject({ userId: Uuid.nullable() });
-export const NoteBody = z.strictObject({ body: z.string().trim().min(1).max(20000) });
+export const NoteBody = z.strictObject({ body: line(20000) });
 export const PlaybookBody = z.strictObject({ type: z.enum(INCIDENT_TYPES).exclude(['other']) });
 export const TaskCreateBody = z.strictObject({
-  title: z.string().trim().min(1).max(500),
+  title: line(500),
   detail: text(5000).default(''),
   ownerUserId: Uuid.nullable().default(null),
   dueAt: datetime.nullable().default(null),
 });
 export const TaskUpdateBody = z.strictObject({
-  title: z.string().trim().min(1).max(500).optional(),
+  title: line(500).optional(),
   detail: text(5000).optional(),
   ownerUserId: Uuid.nullable().optional(),
   dueAt: datetime.nullable().optional(),
@@ -125,15 +129,15 @@ export const ShareObservablesBody = z.strictObject({
 export const ConsentBody = z.strictObject({ consent: z.boolean() });
 export const ESCALATION_FIELDS = ['incidentType', 'electionSystems', 'electionPhase', 'functionalImpact', 'informationImpact', 'recoverability', 'attackVector', 'observedActivity', 'detectedAt', 'priority', 'status', 'jurisdictionFips'] as const;
 export const EscalationBody = z.strictObject({
-  title: z.string().trim().min(1).max(300),
-  summary: z.string().trim().min(1).max(20000),
+  title: line(300),
+  summary: line(20000),
   fields: z.array(z.enum(ESCALATION_FIELDS)).max(ESCALATION_FIELDS.length).default([]),
   recipientOrgIds: z.array(Uuid).min(1).max(50),
   tlp: z.enum(TLP_LEVELS).exclude(['CLEAR']).default('AMBER+STRICT'),
 });
 
 export const ListQuery = z.strictObject({
-  q: z.string().max(200).optional(),
+  q: text(200).optional(),
   status: z.enum(STATUSES).optional(),
   priority: z.enum(PRIORITIES).optional(),
   incidentType: z.enum(INCIDENT_TYPES).optional(),
