@@ -5151,6 +5151,1983 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List incidents you may see (filters; drafts=true lists your drafts) */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    status?: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                    priority?: "baseline" | "low" | "medium" | "high" | "severe" | "emergency";
+                    incidentType?: "ransomware" | "phishing_account_compromise" | "ddos_results_site" | "website_defacement" | "voter_registration_intrusion" | "insider" | "influence_operation" | "physical_threat" | "other";
+                    electionPhase?: "pre_election" | "early_voting" | "election_day" | "canvass_certification";
+                    electionSystem?: "voter_registration" | "e_pollbooks" | "election_night_reporting" | "ballot_marking_devices" | "tabulators" | "email" | "social_media" | "physical" | "other";
+                    state?: string;
+                    assignee?: string | "me";
+                    drafts?: "true" | "false";
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                ref: number;
+                                /** @enum {string} */
+                                status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                                title: string;
+                                incidentType: string | null;
+                                priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                                electionSystems: string[];
+                                electionPhase: string | null;
+                                jurisdictionFips: string | null;
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                assigneeUserId: string | null;
+                                detectedAt: string | null;
+                                submittedAt: string | null;
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start an incident report (a draft) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** @enum {string} */
+                        incidentType?: "ransomware" | "phishing_account_compromise" | "ddos_results_site" | "website_defacement" | "voter_registration_intrusion" | "insider" | "influence_operation" | "physical_threat" | "other";
+                        whatHappened?: string;
+                        /** Format: date-time */
+                        detectedAt?: string;
+                        occurredAt?: string | null;
+                        /** @enum {string} */
+                        functionalImpact?: "no_impact" | "no_impact_to_services" | "minimal_non_critical" | "minimal_critical" | "significant_non_critical" | "denial_non_critical" | "significant_critical" | "denial_critical";
+                        /** @enum {string} */
+                        informationImpact?: "no_impact" | "suspected_not_identified" | "privacy_breach" | "proprietary_breach" | "destruction_non_critical" | "critical_systems_breach" | "core_credential_compromise" | "destruction_critical";
+                        /** @enum {string} */
+                        recoverability?: "regular" | "supplemented" | "extended" | "not_recoverable";
+                        /** @enum {string} */
+                        attackVector?: "unknown" | "attrition" | "web" | "email_phishing" | "removable_media" | "impersonation_spoofing" | "improper_usage" | "loss_theft_equipment" | "physical" | "other";
+                        /** @enum {string} */
+                        observedActivity?: "none" | "prepare" | "engage" | "presence" | "effect";
+                        affectedSystems?: string;
+                        electionSystems?: ("voter_registration" | "e_pollbooks" | "election_night_reporting" | "ballot_marking_devices" | "tabulators" | "email" | "social_media" | "physical" | "other")[];
+                        /** @enum {string} */
+                        electionPhase?: "pre_election" | "early_voting" | "election_day" | "canvass_certification";
+                        sharing?: {
+                            /**
+                             * @default AMBER+STRICT
+                             * @enum {string}
+                             */
+                            tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            /** @default true */
+                            hub?: boolean;
+                            /** @default false */
+                            state?: boolean;
+                            /** @default [] */
+                            recipientOrgIds?: string[];
+                            /** @default [] */
+                            recipientUserIds?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operating picture: counts by type, status, state, phase and priority; median times; SLA breaches */
+        get: {
+            parameters: {
+                query?: {
+                    since?: string;
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            byType: {
+                                [key: string]: number;
+                            };
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            byState: {
+                                [key: string]: number;
+                            };
+                            byPhase: {
+                                [key: string]: number;
+                            };
+                            byPriority: {
+                                [key: string]: number;
+                            };
+                            medianMinutesToTriage: number | null;
+                            medianMinutesToFirstResponse: number | null;
+                            medianMinutesToResolve: number | null;
+                            slaBreaches: {
+                                triage: number;
+                                firstResponse: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/playbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Playbooks per incident type */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                type: string;
+                                name: string;
+                                summary: string;
+                                steps: {
+                                    phase: string;
+                                    title: string;
+                                    detail: string;
+                                    dueHours: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sanitised incident escalations shared with you */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                incidentId: string | null;
+                                title: string;
+                                summary: string;
+                                fields: {
+                                    [key: string]: unknown;
+                                };
+                                createdAt: string;
+                                sharing: {
+                                    ownerOrgId: string | null;
+                                    /** @enum {string} */
+                                    tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                    communityIds: string[];
+                                    recipientOrgIds: string[];
+                                    recipientUserIds: string[];
+                                    createdBy: string | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/escalations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sanitised escalation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            incidentId: string | null;
+                            title: string;
+                            summary: string;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident (the view is audited) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Autosave a draft report */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** @enum {string} */
+                        incidentType?: "ransomware" | "phishing_account_compromise" | "ddos_results_site" | "website_defacement" | "voter_registration_intrusion" | "insider" | "influence_operation" | "physical_threat" | "other";
+                        whatHappened?: string;
+                        /** Format: date-time */
+                        detectedAt?: string;
+                        occurredAt?: string | null;
+                        /** @enum {string} */
+                        functionalImpact?: "no_impact" | "no_impact_to_services" | "minimal_non_critical" | "minimal_critical" | "significant_non_critical" | "denial_non_critical" | "significant_critical" | "denial_critical";
+                        /** @enum {string} */
+                        informationImpact?: "no_impact" | "suspected_not_identified" | "privacy_breach" | "proprietary_breach" | "destruction_non_critical" | "critical_systems_breach" | "core_credential_compromise" | "destruction_critical";
+                        /** @enum {string} */
+                        recoverability?: "regular" | "supplemented" | "extended" | "not_recoverable";
+                        /** @enum {string} */
+                        attackVector?: "unknown" | "attrition" | "web" | "email_phishing" | "removable_media" | "impersonation_spoofing" | "improper_usage" | "loss_theft_equipment" | "physical" | "other";
+                        /** @enum {string} */
+                        observedActivity?: "none" | "prepare" | "engage" | "presence" | "effect";
+                        affectedSystems?: string;
+                        electionSystems?: ("voter_registration" | "e_pollbooks" | "election_night_reporting" | "ballot_marking_devices" | "tabulators" | "email" | "social_media" | "physical" | "other")[];
+                        /** @enum {string} */
+                        electionPhase?: "pre_election" | "early_voting" | "election_day" | "canvass_certification";
+                        sharing?: {
+                            /**
+                             * @default AMBER+STRICT
+                             * @enum {string}
+                             */
+                            tlp?: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            /** @default true */
+                            hub?: boolean;
+                            /** @default false */
+                            state?: boolean;
+                            /** @default [] */
+                            recipientOrgIds?: string[];
+                            /** @default [] */
+                            recipientUserIds?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/incidents/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a draft (status new) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set priority with a rationale (hub); a new incident becomes triaged */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        priority: "baseline" | "low" | "medium" | "high" | "severe" | "emergency";
+                        rationale: string;
+                        /** @enum {string} */
+                        incidentType?: "ransomware" | "phishing_account_compromise" | "ddos_results_site" | "website_defacement" | "voter_registration_intrusion" | "insider" | "influence_operation" | "physical_threat" | "other";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move the incident through its workflow (invalid transitions: 409) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign to a person of the hub or the reporting organisation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        userId: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Timeline: every change and note */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                at: string;
+                                actorId: string | null;
+                                actorName: string;
+                                kind: string;
+                                body: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a note to the timeline */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            at: string;
+                            actorId: string | null;
+                            actorName: string;
+                            kind: string;
+                            body: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/playbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a playbook: its steps become tasks */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "ransomware" | "phishing_account_compromise" | "ddos_results_site" | "website_defacement" | "voter_registration_intrusion" | "insider" | "influence_operation" | "physical_threat";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                position: number;
+                                playbook: string | null;
+                                phase: string | null;
+                                title: string;
+                                detail: string;
+                                ownerUserId: string | null;
+                                dueAt: string | null;
+                                doneAt: string | null;
+                                doneBy: string | null;
+                                overdue: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                position: number;
+                                playbook: string | null;
+                                phase: string | null;
+                                title: string;
+                                detail: string;
+                                ownerUserId: string | null;
+                                dueAt: string | null;
+                                doneAt: string | null;
+                                doneBy: string | null;
+                                overdue: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** @default  */
+                        detail?: string;
+                        /** @default null */
+                        ownerUserId?: string | null;
+                        /** @default null */
+                        dueAt?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            position: number;
+                            playbook: string | null;
+                            phase: string | null;
+                            title: string;
+                            detail: string;
+                            ownerUserId: string | null;
+                            dueAt: string | null;
+                            doneAt: string | null;
+                            doneBy: string | null;
+                            overdue: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit or complete a task */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        detail?: string;
+                        ownerUserId?: string | null;
+                        dueAt?: string | null;
+                        done?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            position: number;
+                            playbook: string | null;
+                            phase: string | null;
+                            title: string;
+                            detail: string;
+                            ownerUserId: string | null;
+                            dueAt: string | null;
+                            doneAt: string | null;
+                            doneBy: string | null;
+                            overdue: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/incidents/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attachments */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                filename: string;
+                                declaredType: string | null;
+                                detectedType: string | null;
+                                servedType: string;
+                                size: number;
+                                sha256: string;
+                                flagged: boolean;
+                                flagReason: string | null;
+                                uploadedBy: string | null;
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Upload an attachment (screenshot, log, .eml): the body is the file; ?filename= names it
+         * @description Up to 26214400 bytes. The type is read from the bytes: executables are refused (415), a file whose content disagrees with its name is kept but flagged.
+         */
+        post: {
+            parameters: {
+                query: {
+                    filename: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            filename: string;
+                            declaredType: string | null;
+                            detectedType: string | null;
+                            servedType: string;
+                            size: number;
+                            sha256: string;
+                            flagged: boolean;
+                            flagReason: string | null;
+                            uploadedBy: string | null;
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment (always as a download, never rendered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    attachmentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/observables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Observables extracted from the report and text attachments */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                kind: string;
+                                value: string;
+                                source: string;
+                                sharedIndicatorId: string | null;
+                                sharedTlp: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/observables/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share chosen observables as STIX indicators at a TLP */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        observableIds: string[];
+                        /** @enum {string} */
+                        tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            shared: {
+                                /** Format: uuid */
+                                observableId: string;
+                                indicatorId: string;
+                            }[];
+                            rejected: {
+                                id: string | null;
+                                errors: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents you may see that share observables with this one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                ref: number;
+                                title: string;
+                                /** @enum {string} */
+                                status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                                shared: {
+                                    kind: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The reporting organisation consents (or not) to escalation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        consent: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ref: number;
+                            /** @enum {string} */
+                            status: "draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed";
+                            title: string;
+                            incidentType: string | null;
+                            priority: ("baseline" | "low" | "medium" | "high" | "severe" | "emergency") | null;
+                            electionSystems: string[];
+                            electionPhase: string | null;
+                            jurisdictionFips: string | null;
+                            ownerOrgId: string | null;
+                            /** @enum {string} */
+                            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                            assigneeUserId: string | null;
+                            detectedAt: string | null;
+                            submittedAt: string | null;
+                            updatedAt: string;
+                            whatHappened: string;
+                            occurredAt: string | null;
+                            functionalImpact: string | null;
+                            informationImpact: string | null;
+                            recoverability: string | null;
+                            attackVector: string | null;
+                            observedActivity: string | null;
+                            affectedSystems: string;
+                            priorityRationale: string | null;
+                            playbooks: string[];
+                            consentToShare: boolean;
+                            consentAt: string | null;
+                            createdAt: string;
+                            triagedAt: string | null;
+                            firstResponseAt: string | null;
+                            resolvedAt: string | null;
+                            closedAt: string | null;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                            sla: {
+                                triage: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                                firstResponse: {
+                                    targetMinutes: number;
+                                    elapsedMinutes: number;
+                                    /** @enum {string} */
+                                    state: "running" | "met" | "breached";
+                                    dueAt: string | null;
+                                } | null;
+                            };
+                            allowedTransitions: ("draft" | "new" | "triaged" | "in_progress" | "contained" | "resolved" | "closed")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Escalations of this incident you may see */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                incidentId: string | null;
+                                title: string;
+                                summary: string;
+                                fields: {
+                                    [key: string]: unknown;
+                                };
+                                createdAt: string;
+                                sharing: {
+                                    ownerOrgId: string | null;
+                                    /** @enum {string} */
+                                    tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                    communityIds: string[];
+                                    recipientOrgIds: string[];
+                                    recipientUserIds: string[];
+                                    createdBy: string | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Escalate a sanitised version to named partners (hub; needs consent) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        summary: string;
+                        /** @default [] */
+                        fields?: ("incidentType" | "electionSystems" | "electionPhase" | "functionalImpact" | "informationImpact" | "recoverability" | "attackVector" | "observedActivity" | "detectedAt" | "priority" | "status" | "jurisdictionFips")[];
+                        recipientOrgIds: string[];
+                        /**
+                         * @default AMBER+STRICT
+                         * @enum {string}
+                         */
+                        tlp?: "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            incidentId: string | null;
+                            title: string;
+                            summary: string;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                            sharing: {
+                                ownerOrgId: string | null;
+                                /** @enum {string} */
+                                tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                                communityIds: string[];
+                                recipientOrgIds: string[];
+                                recipientUserIds: string[];
+                                createdBy: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/stix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident as a STIX 2.1 bundle (incident, observables, indicators, sightings) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Case report (PDF) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
