@@ -179,3 +179,79 @@ export class Range6Index {
     return true;
   }
 }
+
+/**
+ * Index-build accumulator for IPv4 CIDR blocks without per-value objects: each block is packed as
+ * start * 64 + prefix (sorting that ascending = start asc, end desc) in a growable Float64Array, and sorted
+ * with a stable LSD radix sort of an index permutation (16 + 16 + 6 bits) instead of a comparator sort.
+ */
+export class Range4Builder {
+  private keys = new Float64Array(1024);
+  private refs = new Int32Array(1024);
+  n = 0;
+
+  push(packed: number, ref: number): void {
+    if (this.n === this.keys.length) {
+      const k = new Float64Array(this.n * 2);
+      k.set(this.keys);
+      this.keys = k;
+      const r = new Int32Array(this.n * 2);
+      r.set(this.refs);
+      this.refs = r;
+    }
+    this.keys[this.n] = packed;
+    this.refs[this.n++] = ref;
+  }
+
+  build(): Range4Index {
+    const { n, keys, refs: refIn } = this;
+    let idx = new Uint32Array(n);
+    let tmp = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    const digit = [(x: number) => x % 65536, (x: number) => Math.floor(x / 65536) % 65536, (x: number) => Math.floor(x / 4294967296)];
+    const count = new Uint32Array(65537);
+    for (const d of digit) {
+      count.fill(0);
+      for (let i = 0; i < n; i++) count[d(keys[i]) + 1]++;
+      for (let k = 1; k <= 65536; k++) count[k] += count[k - 1];
+      for (let i = 0; i < n; i++) {
+        const j = idx[i];
+        tmp[count[d(keys[j])]++] = j;
+      }
+      const t = idx;
+      idx = tmp;
+      tmp = t;
+    }
+    // distinct blocks; identical blocks keep their indicator ordinals (ascending)
+    let m = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || keys[idx[i]] !== keys[idx[i - 1]]) m++;
+    const starts = sharedArray(Uint32Array, m);
+    const ends = sharedArray(Uint32Array, m);
+    const parent = sharedArray(Int32Array, m);
+    const refOff = sharedArray(Uint32Array, m + 1);
+    const refs = sharedArray(Int32Array, n);
+    const bitmap = sharedArray(Uint8Array, 1 << 21);
+    const stack: number[] = [];
+    let r = -1;
+    for (let i = 0; i < n; i++) {
+      const key = keys[idx[i]];
+      if (r < 0 || key !== keys[idx[i - 1]]) {
+        r++;
+        const prefix = key % 64;
+        const start = (key - prefix) / 64;
+        const end = start + 2 ** (32 - prefix) - 1;
+        starts[r] = start;
+        ends[r] = end;
+        refOff[r] = i;
+        while (stack.length && ends[stack[stack.length - 1]] < start) stack.pop();
+        parent[r] = stack.length ? stack[stack.length - 1] : -1;
+        stack.push(r);
+        setBits(bitmap, Math.floor(start / 256), Math.floor(end / 256));
+      }
+      refs[i] = refIn[idx[i]];
+    }
+    refOff[m] = n;
+    for (let k = 0; k < m; k++) if (refOff[k + 1] - refOff[k] > 1) refs.subarray(refOff[k], refOff[k + 1]).sort();
+    return new Range4Index({ starts, ends, parent, refOff, refs, bitmap });
+  }
+}

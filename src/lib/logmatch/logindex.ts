@@ -8,14 +8,14 @@ import {
   normalizeEmail,
   normalizeHash,
   normalizeUrl,
-  parseCidr4,
+  parseCidr4Packed,
   parseCidr6,
   parseIPv4,
   parseIPv6,
   LOWER,
 } from './normalize.ts';
-import { FNV_OFFSET, FNV_PRIME, StrTable, sharedArray, type StrTableData } from './strtable.ts';
-import { Range4Index, Range6Index, type Range4Data, type Range6Data } from './iprange.ts';
+import { FNV_OFFSET, FNV_PRIME, KeyMap, StrTable, sharedArray, type StrTableData } from './strtable.ts';
+import { Range4Builder, Range4Index, Range6Index, type Range4Data, type Range6Data } from './iprange.ts';
 
 export interface IndexStats {
   /** Indicator values accepted. */
@@ -121,13 +121,6 @@ function buildFilters(domains: StrTable, urlHosts: StrTable): FilterData {
 
 const KINDS: IndicatorKind[] = ['ipv4', 'ipv6', 'cidr4', 'cidr6', 'domain', 'url', 'md5', 'sha1', 'sha256', 'email'];
 
-function add(map: Map<string, number | number[]>, key: string, ref: number): void {
-  const cur = map.get(key);
-  if (cur === undefined) map.set(key, ref);
-  else if (typeof cur === 'number') {
-    if (cur !== ref) map.set(key, [cur, ref]);
-  } else if (!cur.includes(ref)) cur.push(ref);
-}
 
 export class LogIndex {
   readonly idOff: Uint32Array;
@@ -302,15 +295,17 @@ export class LogIndex {
 /** Builds the index. Invalid values are counted in `stats.rejected`, never thrown. */
 export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
   const t0 = performance.now();
-  const idMap = new Map<string, number>();
-  const idList: string[] = [];
-  const v4: { start: number; end: number; ref: number }[] = [];
+  const idMap = new KeyMap();
+  const idList = idMap.keys;
+  const v4 = new Range4Builder();
   const v6: { start: Uint32Array; end: Uint32Array; ref: number }[] = [];
-  const domains = new Map<string, number | number[]>();
-  const urls = new Map<string, number | number[]>();
-  const urlHosts = new Map<string, number | number[]>();
-  const hashes = new Map<string, number | number[]>();
-  const emails = new Map<string, number | number[]>();
+  const domains = new KeyMap();
+  const urls = new KeyMap();
+  const urlHosts = new KeyMap();
+  const hashes = new KeyMap();
+  const emails = new KeyMap();
+  let lastId: string | null = null;
+  let lastRef = -1;
   const byKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<IndicatorKind, number>;
   const stats: IndexStats = { values: 0, indicators: 0, rejected: 0, rejectedExamples: [], byKind, buildMs: 0 };
   const reject = (v: IndicatorValue) => {
@@ -322,35 +317,37 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
       reject(v);
       continue;
     }
-    let ref = idMap.get(v.id);
-    const newRef = ref === undefined;
-    if (newRef) ref = idList.length;
+    // ordinal of the id: consecutive values of one indicator skip the lookup; a new id is interned only
+    // once one of its values is accepted (so rejected values never create ordinals)
+    let ref = v.id === lastId ? lastRef : -1;
+    const known = ref >= 0 || (idMap.size > 0 && (ref = idMap.find(v.id)) >= 0);
+    if (!known) ref = idMap.size;
     let ok = true;
     switch (v.kind) {
       case 'ipv4':
       case 'cidr4': {
-        const c = parseCidr4(v.value);
-        if (c) v4.push({ start: c.start, end: c.end, ref: ref! });
+        const c = parseCidr4Packed(v.value);
+        if (c >= 0) v4.push(c, ref);
         else ok = false;
         break;
       }
       case 'ipv6':
       case 'cidr6': {
         const c = parseCidr6(v.value);
-        if (c) v6.push({ start: c.start, end: c.end, ref: ref! });
+        if (c) v6.push({ start: c.start, end: c.end, ref });
         else ok = false;
         break;
       }
       case 'domain': {
         const d = normalizeDomain(v.value);
-        if (d) add(domains, d, ref!);
+        if (d) domains.add(d, ref);
         else ok = false;
         break;
       }
       case 'url': {
         const u = normalizeUrl(v.value);
         if (u) {
-          add(urls, u, ref!);
+          urls.add(u, ref);
           const hostStart = u.indexOf('://') + 3;
           let hostEnd = hostStart;
           while (hostEnd < u.length && !'/?'.includes(u[hostEnd])) hostEnd++;
@@ -358,7 +355,7 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
           const at = auth.lastIndexOf('@');
           if (at >= 0) auth = auth.slice(at + 1);
           const host = auth.startsWith('[') ? auth.slice(0, auth.indexOf(']') + 1) : auth.replace(/:\d+$/, '');
-          urlHosts.set(host, 0);
+          urlHosts.add(host, 0);
         } else ok = false;
         break;
       }
@@ -366,13 +363,13 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
       case 'sha1':
       case 'sha256': {
         const h = normalizeHash(v.value);
-        if (h) add(hashes, h.key, ref!);
+        if (h) hashes.add(h.key, ref);
         else ok = false;
         break;
       }
       case 'email': {
         const e = normalizeEmail(v.value);
-        if (e) add(emails, e, ref!);
+        if (e) emails.add(e, ref);
         else ok = false;
         break;
       }
@@ -383,10 +380,9 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
       reject(v);
       continue;
     }
-    if (newRef) {
-      idMap.set(v.id, ref!);
-      idList.push(v.id);
-    }
+    if (!known) idMap.intern(v.id);
+    lastId = v.id;
+    lastRef = ref;
     stats.values++;
     byKind[v.kind]++;
   }
@@ -405,7 +401,7 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
   const d: SharedIndexData = {
     idOff,
     idBlob: new Uint8Array(idSab),
-    v4: Range4Index.build(v4).d,
+    v4: v4.build().d,
     v6: Range6Index.build(v6).d,
     domains: StrTable.build(domains, true).data(),
     urls: StrTable.build(urls, false).data(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   formatIPv6,
   normalizeDomain,
@@ -6,6 +7,7 @@ import {
   normalizeHash,
   normalizeUrl,
   parseCidr4,
+  parseCidr4Packed,
   parseCidr6,
   parseIPv4,
   parseIPv6,
@@ -109,5 +111,19 @@ describe('hashes and emails', () => {
     expect(normalizeEmail('mailto:x@Bücher.example')).toBe('x@xn--bcher-kva.example');
     expect(normalizeEmail('nobody')).toBeNull();
     expect(normalizeEmail('@evil.example')).toBeNull();
+  });
+});
+
+describe('parseCidr4Packed (index build)', () => {
+  it('agrees with parseCidr4 on valid, odd and invalid spellings', () => {
+    const same = (v: string) => {
+      const c = parseCidr4(v);
+      expect(parseCidr4Packed(v)).toBe(c ? c.start * 64 + c.prefix : -1);
+    };
+    for (const v of ['10.1.2.3', '10.1.2.3/8', ' 1.2.3.4/24 ', '1.2.3.4 /24', '1.2.3.4/ 24', '1.2.3.4/33', '1.2.3.4/', '1.2.3', '1.2.3.4.5', '001.002.003.004/032', '256.1.1.1', '1.2.3.ı', '0.0.0.0/0', '255.255.255.255/32', '1.2.3.4/024']) same(v);
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[0-9./ ]{0,20}$/), fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(40)).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`)), (v) => same(v)),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -162,6 +162,57 @@ export interface Cidr6 {
 }
 
 /** `a.b.c.d/n` (or a bare address = /32). Host bits are cleared. */
+/**
+ * parseCidr4 without allocation (index build): start * 64 + prefix, or -1. Same rules, read from the string's
+ * code units as latin1 bytes like parseIPv4.
+ */
+export function parseCidr4Packed(s: string): number {
+  const r = cidr4Fast(s);
+  if (r >= 0) return r;
+  const c = parseCidr4(s); // unusual spellings (spaces before '/', …) and invalid values: the reference rules
+  return c ? c.start * 64 + c.prefix : -1;
+}
+
+function cidr4Fast(s: string): number {
+  const t = s.trim();
+  const n = t.length;
+  let acc = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i) & 0xff;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      part = part * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || part > 255 || parts === 3) return -1;
+      acc = acc * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else break;
+  }
+  if (i < n && t.charCodeAt(i) !== 47) return -1; // only '/' may end the address ('/' itself is not a latin1 alias)
+  if (digits === 0 || part > 255 || parts !== 3) return -1;
+  const ip = acc * 256 + part;
+  let prefix = 32;
+  if (i < n) {
+    const plen = n - i - 1;
+    if (plen < 1 || plen > 2) return -1;
+    prefix = 0;
+    for (let k = i + 1; k < n; k++) {
+      const c = t.charCodeAt(k);
+      if (c < 48 || c > 57) return -1;
+      prefix = prefix * 10 + (c - 48);
+    }
+    if (prefix > 32) return -1;
+  }
+  const size = 2 ** (32 - prefix);
+  return (ip - (ip % size)) * 64 + prefix;
+}
+
 export function parseCidr4(s: string): Cidr4 | null {
   const t = s.trim();
   const slash = t.indexOf('/');

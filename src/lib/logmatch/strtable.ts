@@ -65,7 +65,7 @@ export class StrTable {
   }
 
   /** Builds from normalised keys (already lower-case) → indicator ordinals. */
-  static build(entries: Map<string, number | number[]>, reverse: boolean): StrTable {
+  static build(entries: { size: number; [Symbol.iterator](): Iterator<[string, number | number[]]> }, reverse: boolean): StrTable {
     const n = entries.size;
     let cap = 16;
     while (cap < n * 2) cap *= 2;
@@ -139,5 +139,104 @@ export class StrTable {
 
   key(ei: number): string {
     return Buffer.from(this.blob.buffer, this.blob.byteOffset + this.keyOff[ei], this.keyOff[ei + 1] - this.keyOff[ei]).toString('utf8');
+  }
+}
+
+/** FNV-1a over UTF-16 code units (build-time key dedupe only). */
+function strHash(s: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+/**
+ * Build-time map from string keys to lists of small integers (insertion-ordered), cheaper than a Map of a
+ * million strings: one open-addressing probe in an Int32Array per key, refs kept inline (first) with a side
+ * map only for keys that have several.
+ */
+export class KeyMap {
+  readonly keys: string[] = [];
+  private first = new Int32Array(1024);
+  private readonly extra = new Map<number, number[]>();
+  private slots = new Int32Array(2048);
+  private hashes = new Uint32Array(1024);
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Entry index of key, or -1. */
+  find(key: string): number {
+    const h = strHash(key);
+    const mask = this.slots.length - 1;
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const v = this.slots[p];
+      if (v === 0) return -1;
+      if (this.hashes[v - 1] === h && this.keys[v - 1] === key) return v - 1;
+    }
+  }
+
+  /** Whether the last `intern` added its key. */
+  added = false;
+
+  /** Entry index of key, adding it (with no ref) when new. */
+  intern(key: string): number {
+    const h = strHash(key);
+    let mask = this.slots.length - 1;
+    let p = h & mask;
+    for (;;) {
+      const v = this.slots[p];
+      if (v === 0) break;
+      if (this.hashes[v - 1] === h && this.keys[v - 1] === key) {
+        this.added = false;
+        return v - 1;
+      }
+      p = (p + 1) & mask;
+    }
+    const i = this.keys.length;
+    if (i >= this.first.length) {
+      const f = new Int32Array(this.first.length * 2);
+      f.set(this.first);
+      this.first = f;
+      const hs = new Uint32Array(this.hashes.length * 2);
+      hs.set(this.hashes);
+      this.hashes = hs;
+    }
+    if ((i + 1) * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      mask = this.slots.length - 1;
+      for (let k = 0; k < i; k++) {
+        let q = this.hashes[k] & mask;
+        while (this.slots[q] !== 0) q = (q + 1) & mask;
+        this.slots[q] = k + 1;
+      }
+      p = h & mask;
+      while (this.slots[p] !== 0) p = (p + 1) & mask;
+    }
+    this.slots[p] = i + 1;
+    this.hashes[i] = h;
+    this.first[i] = -1;
+    this.keys.push(key);
+    this.added = true;
+    return i;
+  }
+
+  /** Adds ref to key's list (no duplicates). */
+  add(key: string, ref: number): void {
+    const index = this.intern(key);
+    const f = this.first[index];
+    if (f === -1) this.first[index] = ref;
+    else if (f !== ref) {
+      const more = this.extra.get(index);
+      if (!more) this.extra.set(index, [ref]);
+      else if (!more.includes(ref)) more.push(ref);
+    }
+  }
+
+  *[Symbol.iterator](): Iterator<[string, number | number[]]> {
+    for (let i = 0; i < this.keys.length; i++) {
+      const more = this.extra.get(i);
+      yield [this.keys[i], more ? [this.first[i], ...more] : this.first[i]];
+    }
   }
 }
