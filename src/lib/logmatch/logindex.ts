@@ -317,11 +317,11 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
       reject(v);
       continue;
     }
-    // ordinal of the id: consecutive values of one indicator skip the lookup; a new id is interned only
-    // once one of its values is accepted (so rejected values never create ordinals)
-    let ref = v.id === lastId ? lastRef : -1;
-    const known = ref >= 0 || (idMap.size > 0 && (ref = idMap.find(v.id)) >= 0);
-    if (!known) ref = idMap.size;
+    // ordinal of the id: consecutive values of one indicator skip the lookup; a new id whose value is rejected
+    // is dropped again (rejected values never create ordinals)
+    const same = v.id === lastId;
+    const ref = same ? lastRef : idMap.intern(v.id);
+    const added = !same && idMap.added;
     let ok = true;
     switch (v.kind) {
       case 'ipv4':
@@ -377,10 +377,10 @@ export function buildIndex(values: Iterable<IndicatorValue>): LogIndex {
         ok = false;
     }
     if (!ok) {
+      if (added) idMap.dropLast();
       reject(v);
       continue;
     }
-    if (!known) idMap.intern(v.id);
     lastId = v.id;
     lastRef = ref;
     stats.values++;

@@ -411,6 +411,16 @@ export function normalizeUrl(raw: string): string | null {
 }
 
 export function normalizeHash(v: string): { kind: 'md5' | 'sha1' | 'sha256'; key: string } | null {
+  const n = v.length;
+  if (n === 32 || n === 40 || n === 64) {
+    // already normalised (lower-case hex, no spaces): no string is created
+    let k = 0;
+    for (; k < n; k++) {
+      const c = v.charCodeAt(k);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
+    }
+    if (k === n) return { kind: n === 32 ? 'md5' : n === 40 ? 'sha1' : 'sha256', key: v };
+  }
   const t = v.trim().toLowerCase();
   if (!/^[0-9a-f]+$/.test(t)) return null;
   if (t.length === 32) return { kind: 'md5', key: t };

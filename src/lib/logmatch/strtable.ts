@@ -178,6 +178,15 @@ export class KeyMap {
 
   /** Whether the last `intern` added its key. */
   added = false;
+  private lastSlot = -1;
+
+  /** Removes the key the last `intern` added (nothing was inserted after it, so no probe chain breaks). */
+  dropLast(): void {
+    if (!this.added) return;
+    this.slots[this.lastSlot] = 0;
+    this.keys.pop();
+    this.added = false;
+  }
 
   /** Entry index of key, adding it (with no ref) when new. */
   intern(key: string): number {
@@ -214,6 +223,7 @@ export class KeyMap {
       while (this.slots[p] !== 0) p = (p + 1) & mask;
     }
     this.slots[p] = i + 1;
+    this.lastSlot = p;
     this.hashes[i] = h;
     this.first[i] = -1;
     this.keys.push(key);
