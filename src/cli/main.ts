@@ -4,6 +4,7 @@ import { generate } from 'otplib';
 import { parsePattern, matchPattern, PatternSyntaxError } from '../lib/stix-pattern/index.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerIntelCommands } from './intel.ts';
+import { registerDetectCommands } from './detect.ts';
 import { api, remoteFrom } from './http.ts';
 import { CliError, print, table } from './output.ts';
 
@@ -27,6 +28,7 @@ const remote = () => remoteFrom(program.opts<{ url?: string; token?: string }>()
 
 registerAdminCommands(program, json);
 registerIntelCommands(program, json, remote);
+registerDetectCommands(program, json, remote);
 
 program
   .command('totp <secret>')

@@ -41,7 +41,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     opts.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolMax: config.database === 'postgres' ? config.DATABASE_POOL_MAX : 4 }));
   try {
     if (opts.migrate !== false) await migrate(database.db);
-    const jobs = new Jobs(database.url, { max: database.kind === 'pglite' ? 2 : 4 });
+    const jobs = new Jobs(database.url, database.singleConnection ? { pool: database.pool } : { max: 4 });
     const events = new EventHub(database);
     const mailer = opts.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: path.join(config.dataDir, 'outbox') });
     const clock = new SystemClock();

@@ -80,14 +80,13 @@ function startChild(port: number): Promise<ChildProcess> {
 }
 
 describe('kill -9 during writes', () => {
-  test('acknowledged writes survive, the audit chain verifies, a queued job runs after restart', async () => {
+  test('acknowledged writes survive, the audit chain verifies, a queued job runs after restart', { timeout: 120_000 }, async () => {
     // Set up an organisation admin with a token.
     let r: Rampart = await startRampart({ config: config(), listen: false, workers: false });
     const org = await r.services.directory.createOrg(systemActor('test'), { name: 'Crash Hub', kind: 'national_hub', parentId: null, jurisdictionFips: null, website: null, description: '', contacts: [], communityIds: [] });
     const userId = await r.services.auth.createUser(systemActor('test'), { email: 'admin@crash.test', name: 'Admin', password: 'correct horse battery staple', memberships: [{ orgId: org.id, role: 'org_admin' }] });
     const { token } = await r.services.auth.createToken({ ...systemActor('test'), kind: 'user', userId, orgId: org.id }, { name: 'crash', scopes: ['read', 'write', 'admin'] });
     await r.close();
-
     const port = await freePort();
     const child = await startChild(port);
     const base = `http://127.0.0.1:${port}`;

@@ -35,6 +35,13 @@ export interface Database {
    * LISTEN (measured: see docs/ARCHITECTURE.md). Every pooled connection forwards what it gets here.
    */
   notifications?: EventEmitter;
+  /**
+   * Only for PGlite: run every statement on the one pooled connection. pglite-socket multiplexes
+   * several client connections onto PGlite's single backend message by message, and concurrent
+   * statements outside a transaction can get each other's parameters (seen under load). So with
+   * PGlite the pool holds exactly one connection (pg queues the rest), and pg-boss and LISTEN use it too.
+   */
+  singleConnection?: boolean;
   close(): Promise<void>;
 }
 
@@ -86,7 +93,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   await server.start();
   const address = server.getServerConn();
   const url = `postgres://postgres@${address}/postgres`;
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 4 });
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   pool.on('error', () => {});
   const notifications = new EventEmitter();
   pool.on('connect', (client) => client.on('notification', (n) => notifications.emit('notification', n)));
@@ -99,6 +106,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db,
     pglite: instance,
     notifications,
+    singleConnection: true,
     async close() {
       await db.destroy();
       await server.stop();

@@ -37,7 +37,7 @@ async function prepare(database: Database): Promise<void> {
   const repo = createDirectoryRepo(database.db);
   await createDirectoryService(database.db, repo).loadReferenceData();
   // pg-boss creates its schema on first start: do it once in the image.
-  const jobs = new Jobs(database.url, { max: 1 });
+  const jobs = new Jobs(database.url, database.singleConnection ? { pool: database.pool } : { max: 1 });
   await jobs.start({ workers: false });
   await jobs.stop();
 }

@@ -76,14 +76,19 @@ export class EventHub {
   async start(): Promise<void> {
     const row = await sql<{ max: number | null }>`SELECT max(id) AS max FROM events`.execute(this.database.db);
     this.lastId = Number(row.rows[0]?.max ?? 0);
+    // On PGlite the notification arrives on the writing connection (see Database.notifications), and
+    // every statement goes through the one pooled connection: LISTEN there (one backend, one registration).
+    this.database.notifications?.on('notification', (n: { channel: string }) => {
+      if (n.channel === EVENTS_CHANNEL) void this.pull();
+    });
+    if (this.database.singleConnection) {
+      await this.database.pool.query(`LISTEN ${EVENTS_CHANNEL}`);
+      return;
+    }
     const client = new pg.Client({ connectionString: this.database.url });
     client.on('error', () => {});
     await client.connect();
     client.on('notification', () => void this.pull());
-    // On PGlite the notification arrives on the writing connection (see Database.notifications).
-    this.database.notifications?.on('notification', (n: { channel: string }) => {
-      if (n.channel === EVENTS_CHANNEL) void this.pull();
-    });
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     this.client = client;
   }

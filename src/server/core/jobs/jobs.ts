@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { Pool } from 'pg';
 import { CompiledQuery } from 'kysely';
 import type { Tx } from '../db.ts';
 
@@ -23,10 +24,13 @@ export class Jobs {
   private started = false;
   private workers = true;
 
-  constructor(connectionString: string, opts: { max?: number } = {}) {
+  /** With `pool`, pg-boss runs its SQL through that pool instead of opening its own (PGlite: one connection). */
+  constructor(connectionString: string, opts: { max?: number; pool?: Pool } = {}) {
+    const pool = opts.pool;
     this.boss = new PgBoss({
       connectionString,
       max: opts.max ?? 2,
+      ...(pool ? { db: { executeSql: async (text: string, values?: unknown[]) => pool.query(text, values as unknown[]) } } : {}),
       schema: 'pgboss',
       application_name: 'rampart-jobs',
     });
