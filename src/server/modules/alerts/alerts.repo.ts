@@ -243,9 +243,9 @@ export function createAlertsRepo(db: Db) {
         WHERE id = ANY(${ids}::bigint[])`.execute(tx);
     },
 
-    async usersByIds(ids: string[]): Promise<Map<string, { email: string; name: string }>> {
+    async usersByIds(dbx: DbOrTx, ids: string[]): Promise<Map<string, { email: string; name: string }>> {
       if (!ids.length) return new Map();
-      const r = await sql<{ id: string; email: string; name: string }>`SELECT id, email, name FROM users WHERE id = ANY(${ids}::uuid[]) AND NOT disabled`.execute(db);
+      const r = await sql<{ id: string; email: string; name: string }>`SELECT id, email, name FROM users WHERE id = ANY(${ids}::uuid[]) AND NOT disabled`.execute(dbx);
       return new Map(r.rows.map((x) => [x.id, { email: x.email, name: x.name }]));
     },
 

@@ -218,7 +218,7 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
         const inapp = batch.filter((d) => d.channel === 'inapp');
         await repo.insertNotifications(tx, inapp.map((d) => ({ userId: d.recipient, alertId, revision, orgId: d.orgId, title: `${a.number}: ${a.title}` })), at);
         const mails = batch.filter((d) => d.channel === 'email');
-        const users = await repo.usersByIds(mails.map((d) => d.recipient));
+        const users = await repo.usersByIds(tx, mails.map((d) => d.recipient));
         const skipped: string[] = [];
         for (const d of mails) {
           const u = users.get(d.recipient);
@@ -294,7 +294,7 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
     const sys = systemActor('alerts-digest');
     let sent = 0;
     for (const g of await repo.pendingDigests()) {
-      const users = await repo.usersByIds([g.userId]);
+      const users = await repo.usersByIds(db, [g.userId]);
       const u = users.get(g.userId);
       await withTx(db, async (tx) => {
         const at = now();

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sql } from 'kysely';
+import { systemActor } from '../../core/access/actor.ts';
+import { createTestRampart, createWorld, type TestRampart, type World } from '../../test/harness.ts';
+import type { AlertsService } from './index.ts';
+import { ORG_KINDS } from '../directory/index.ts';
+import { checkWebhookUrl, isBlockedAddress } from './webhook-url.ts';
+
+/** Jobs do not run here (workers off): the test drives the fan-out itself, including a crash mid-way. */
+let r: TestRampart;
+let w: World;
+let service: AlertsService;
+
+beforeAll(async () => {
+  process.env.ALERTS_BATCH_SIZE = '3'; // module setting, env override: small batches so a crash lands mid-way
+  r = await createTestRampart();
+  delete process.env.ALERTS_BATCH_SIZE;
+  w = await createWorld(r);
+  service = (r.modules.find((m) => m.name === 'alerts') as unknown as { service: AlertsService }).service;
+}, 120_000);
+afterAll(async () => r?.close());
+
+const count = async (q: ReturnType<typeof sql<{ n: number }>>) => (await q.execute(r.core.database.db)).rows[0]!.n;
+
+describe('fan-out is durable and idempotent', () => {
+  test('a crash between batches, then a rerun (twice), delivers each (revision, recipient, channel) exactly once', async () => {
+    const c = await w.as('HUB_ANALYST').post('/api/alerts', {
+      title: 'Restart me', level: 'Severe', tlp: 'GREEN', communityIds: [w.community.ALL], target: { orgKinds: [...ORG_KINDS] },
+    });
+    const id = c.json().id as string;
+    await w.as('HUB_ANALYST').post(`/api/alerts/${id}/submit`, {});
+    await w.as('HUB_ADMIN').post(`/api/alerts/${id}/approve`, {});
+    expect((await w.as('HUB_ANALYST').post(`/api/alerts/${id}/publish`, {})).statusCode).toBe(200);
+    const audience = await service.audience((await service.getVisible(systemActor('t'), id)));
+    const people = audience.people.length;
+    expect(people).toBeGreaterThan(3);
+    // "Kill" the fan-out after one batch of 3.
+    const first = await service.fanout(id, 1, { maxBatches: 1 });
+    expect(first.done).toBe(false);
+    const pending = await count(sql<{ n: number }>`SELECT count(*)::int AS n FROM alert_deliveries WHERE alert_id = ${id} AND status = 'pending'`);
+    expect(pending).toBeGreaterThan(0);
+    await service.fanout(id, 1);
+    await service.fanout(id, 1);
+    const notes = await count(sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE alert_id = ${id}`);
+    expect(notes).toBe(people);
+    const mails = await count(sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'core.mail' AND data->'headers'->>'X-Rampart-Alert' = ${c.json().number}`);
+    expect(mails).toBe(people);
+    const dup = await count(sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT to_addr FROM (SELECT data->>'to' AS to_addr FROM pgboss.job WHERE name = 'core.mail'
+      AND data->'headers'->>'X-Rampart-Alert' = ${c.json().number}) x GROUP BY to_addr HAVING count(*) > 1) d`);
+    expect(dup).toBe(0);
+    expect(await count(sql<{ n: number }>`SELECT count(*)::int AS n FROM alert_deliveries WHERE alert_id = ${id} AND status = 'pending'`)).toBe(0);
+  });
+});
+
+describe('webhook URLs', () => {
+  test('loopback, private, link-local and mixed answers are refused; public HTTPS is accepted', async () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
+      expect(isBlockedAddress(ip), ip).toBe(true);
+    }
+    expect(isBlockedAddress('93.184.216.34')).toBe(false);
+    const fake = (m: Record<string, string[]>) => async (h: string) => m[h] ?? [];
+    expect(await checkWebhookUrl('https://hooks.example.com/x', false, fake({ 'hooks.example.com': ['93.184.216.34'] }))).toBeNull();
+    expect(await checkWebhookUrl('https://mixed.example.com/x', false, fake({ 'mixed.example.com': ['93.184.216.34', '10.0.0.5'] }))).toMatch(/10\.0\.0\.5/);
+    expect(await checkWebhookUrl('http://hooks.example.com/x', false, fake({ 'hooks.example.com': ['93.184.216.34'] }))).toMatch(/https/);
+    expect(await checkWebhookUrl('https://user:pw@hooks.example.com/', false, fake({}))).toMatch(/credentials/);
+    for (const url of ['https://127.0.0.1/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.1/', 'https://localhost/']) {
+      const res = await w.as('AZ_ANALYST').post('/api/webhooks', { url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.details.path).toBe('body.url');
+    }
+    expect((await w.as('AZ_MEMBER').post('/api/webhooks', { url: 'https://127.0.0.1/' })).statusCode).toBe(403);
+  });
+});
