@@ -301,6 +301,24 @@ describe('file ranges read by workers', () => {
     }
   });
 
+  it('pooled workers are reused across runs; an abandoned run never leaks into the next one', async () => {
+    const text = mixedLog(4000) + '\n';
+    const path = join(dir, 'reuse.jsonl');
+    writeFileSync(path, text);
+    const single = await matchBuffer(text, index);
+    for (let k = 0; k < 3; k++) {
+      // leave a run after its first hit, while the workers still have ranges in flight
+      for await (const h of matchFile(path, index, { workers: 2, blockBytes: 5000 })) {
+        expect(h.lineNo).toBe(single.hits[0].lineNo);
+        break;
+      }
+      const again = await matchFile(path, index, { workers: 2, blockBytes: 7000 }).collect();
+      expect(again.hits).toEqual(single.hits);
+      const streamed = await matchLogs(Readable.from([Buffer.from(text)]), index, { workers: 2, blockBytes: 30_000 }).collect();
+      expect(streamed.hits).toEqual(single.hits);
+    }
+  });
+
   it('processFileRange: consecutive ranges own every line exactly once', () => {
     const text = mixedLog(150) + '\n\n' + 'tail 203.0.113.7';
     const path = join(dir, 'ranges.log');
