@@ -17,6 +17,7 @@ import { JurisdictionsPage } from './modules/directory/JurisdictionsPage';
 import { AccountPage } from './modules/account/AccountPage';
 import { AuditPage } from './modules/audit/AuditPage';
 import { intelRoutes } from './modules/intel/routes';
+import { detectRoutes } from './modules/detect/routes';
 
 export function App() {
   return (
@@ -45,6 +46,7 @@ export function App() {
         <Route path="directory/communities" element={<CommunitiesPage />} />
         <Route path="directory/jurisdictions" element={<JurisdictionsPage />} />
         {intelRoutes()}
+        {detectRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
         <Route path="admin/audit" element={<AuditPage />} />
