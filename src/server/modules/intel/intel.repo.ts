@@ -39,6 +39,36 @@ export interface InsertedRow {
 
 const SEARCH_TEXT_LIMIT = 100_000;
 
+/** Filters shared by search and export: the latest versions the actor may see, narrowed. */
+export interface ObjectFilters {
+  text?: string;
+  types?: string[];
+  tlp?: Tlp[];
+  source?: string;
+  ownerOrgId?: string;
+  since?: Date;
+  until?: Date;
+  modifiedSince?: Date;
+  modifiedUntil?: Date;
+  /** a normalised observable key, e.g. ipv4-addr:198.51.100.7 */
+  observable?: string;
+}
+
+function objectFilters(actor: Actor, q: ObjectFilters): RawBuilder<unknown>[] {
+  const where: RawBuilder<unknown>[] = [sql`o.is_latest`, visibleTo(actor, 'o')];
+  if (q.text) where.push(sql`o.search @@ websearch_to_tsquery('simple', ${q.text})`);
+  if (q.types?.length) where.push(sql`o.type = ANY(${q.types}::text[])`);
+  if (q.tlp?.length) where.push(sql`o.tlp = ANY(${q.tlp}::text[])`);
+  if (q.source) where.push(sql`o.source = ${q.source}`);
+  if (q.ownerOrgId) where.push(sql`o.owner_org_id = ${q.ownerOrgId}::uuid`);
+  if (q.since) where.push(sql`o.date_added >= ${q.since}`);
+  if (q.until) where.push(sql`o.date_added < ${q.until}`);
+  if (q.modifiedSince) where.push(sql`o.modified >= ${q.modifiedSince}`);
+  if (q.modifiedUntil) where.push(sql`o.modified < ${q.modifiedUntil}`);
+  if (q.observable) where.push(sql`o.pk IN (SELECT object_pk FROM stix_observable_keys WHERE key = ${q.observable})`);
+  return where;
+}
+
 export function createIntelRepo(db: Db) {
   return {
     /**
@@ -162,17 +192,7 @@ export function createIntelRepo(db: Db) {
      * a JS Date keeps only milliseconds, and a cursor rounded to them would skip rows.
      */
     async searchPage(actor: Actor, q: SearchQuery & { modifiedSince?: Date; modifiedUntil?: Date }) {
-      const where: RawBuilder<unknown>[] = [sql`o.is_latest`, visibleTo(actor, 'o')];
-      if (q.text) where.push(sql`o.search @@ websearch_to_tsquery('simple', ${q.text})`);
-      if (q.types?.length) where.push(sql`o.type = ANY(${q.types}::text[])`);
-      if (q.tlp?.length) where.push(sql`o.tlp = ANY(${q.tlp}::text[])`);
-      if (q.source) where.push(sql`o.source = ${q.source}`);
-      if (q.ownerOrgId) where.push(sql`o.owner_org_id = ${q.ownerOrgId}::uuid`);
-      if (q.since) where.push(sql`o.date_added >= ${q.since}`);
-      if (q.until) where.push(sql`o.date_added < ${q.until}`);
-      if (q.modifiedSince) where.push(sql`o.modified >= ${q.modifiedSince}`);
-      if (q.modifiedUntil) where.push(sql`o.modified < ${q.modifiedUntil}`);
-      if (q.observable) where.push(sql`o.pk IN (SELECT object_pk FROM stix_observable_keys WHERE key = ${q.observable})`);
+      const where = objectFilters(actor, q);
       if (q.cursor) where.push(sql`(o.date_added, o.pk) < (${q.cursor.dateAdded}::timestamptz, ${q.cursor.pk})`);
       const r = await sql<ObjectRow & { pk: number; cursorAt: string }>`SELECT ${OBJECT_COLS}, o.pk, ${CURSOR_AT} AS "cursorAt"
         FROM stix_objects o WHERE ${sql.join(where, sql` AND `)}
@@ -191,10 +211,8 @@ export function createIntelRepo(db: Db) {
     },
 
     /** One keyset batch of the export: latest visible objects in date-added order after `after`. */
-    async exportBatch(actor: Actor, q: { types?: string[]; since?: Date; communityId?: string; after?: { at: string; pk: number } | null; limit: number }) {
-      const where: RawBuilder<unknown>[] = [sql`o.is_latest`, visibleTo(actor, 'o')];
-      if (q.types?.length) where.push(sql`o.type = ANY(${q.types}::text[])`);
-      if (q.since) where.push(sql`o.date_added >= ${q.since}`);
+    async exportBatch(actor: Actor, q: ObjectFilters & { communityId?: string; after?: { at: string; pk: number } | null; limit: number }) {
+      const where = objectFilters(actor, q);
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(o.community_ids)`);
       if (q.after) where.push(sql`(o.date_added, o.pk) > (${q.after.at}::timestamptz, ${q.after.pk})`);
       const r = await sql<{ pk: number; cursorAt: string; object: string }>`SELECT o.pk, ${CURSOR_AT} AS "cursorAt", o.object::text AS object

@@ -104,7 +104,7 @@ export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => P
         },
         async (req, reply) => {
           const q = req.query;
-          const gen = service.exportBundle(req.actor, { types: q.type, since: q.since ? new Date(q.since) : undefined, communityId: q.collection });
+          const gen = service.exportBundle(req.actor, { ...q, communityId: q.collection });
           // Run the generator's first step now so that an access error is a normal error reply, not a broken stream.
           const first = await gen.next();
           async function* rest() {

@@ -170,9 +170,8 @@ export type NoteCreateBody = z.infer<typeof NoteCreateBody>;
 
 export const Created = z.object({ summary: ObjectSummary, object: z.record(z.string(), z.unknown()) });
 
-export const ExportQuery = z.strictObject({
-  type: queryList(z.string().regex(/^[a-z0-9-]{1,250}$/), 60).optional(),
-  since: z.iso.datetime({ offset: true }).optional().describe('Added at or after'),
+/** Export takes the search filters (so a search can be exported as shown) plus a collection. */
+export const ExportQuery = SearchQuery.omit({ cursor: true, limit: true }).extend({
   collection: Uuid.optional().describe('A community id: only objects shared with it'),
 });
 

@@ -405,13 +405,31 @@ export function createIntelService(deps: IntelDeps) {
      * A STIX 2.1 bundle of the latest visible versions, written as a stream of text chunks in
      * keyset batches (never the whole result in memory). Objects leave as stored (jsonb text).
      */
-    async *exportBundle(actor: Actor, q: { types?: string[]; since?: Date; communityId?: string }): AsyncGenerator<string> {
+    async *exportBundle(actor: Actor, q: Omit<SearchQuery, 'cursor' | 'limit'> & { communityId?: string }): AsyncGenerator<string> {
       requireReader(actor);
+      let observable: string | undefined;
+      if (q.observable) {
+        observable = observableKey(q.observable) ?? undefined;
+        if (!observable) throw errors.validation([{ path: 'query.observable', message: 'not an observable value this store indexes' }]);
+      }
+      const filters = {
+        text: q.q?.trim() || undefined,
+        types: q.type,
+        tlp: q.tlp as Tlp[] | undefined,
+        source: q.source,
+        ownerOrgId: q.ownerOrgId,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        modifiedSince: q.modifiedSince ? new Date(q.modifiedSince) : undefined,
+        modifiedUntil: q.modifiedUntil ? new Date(q.modifiedUntil) : undefined,
+        observable,
+        communityId: q.communityId,
+      };
       yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[`;
       let after: { at: string; pk: number } | null = null;
       let first = true;
       for (;;) {
-        const rows = await repo.exportBatch(actor, { ...q, after, limit: EXPORT_BATCH });
+        const rows = await repo.exportBatch(actor, { ...filters, after, limit: EXPORT_BATCH });
         if (!rows.length) break;
         let chunk = '';
         for (const r of rows) {
