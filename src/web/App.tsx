@@ -17,6 +17,7 @@ import { JurisdictionsPage } from './modules/directory/JurisdictionsPage';
 import { AccountPage } from './modules/account/AccountPage';
 import { AuditPage } from './modules/audit/AuditPage';
 import { intelRoutes } from './modules/intel/routes';
+import { incidentRoutes } from './modules/incidents/routes';
 import { detectRoutes } from './modules/detect/routes';
 
 export function App() {
@@ -46,6 +47,7 @@ export function App() {
         <Route path="directory/communities" element={<CommunitiesPage />} />
         <Route path="directory/jurisdictions" element={<JurisdictionsPage />} />
         {intelRoutes()}
+        {incidentRoutes()}
         {detectRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
