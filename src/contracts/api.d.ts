@@ -5210,6 +5210,8 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
+                            /** @description true when more incidents match than `total` (the count stops at 1,000) */
+                            totalCapped: boolean;
                         };
                     };
                 };

@@ -81,6 +81,29 @@ function readable(actor: Actor, alias = 'i'): RawBuilder<boolean> {
   return sql<boolean>`(${visibleTo(actor, alias)} AND ${draftRule})`;
 }
 
+/** A list counts matching incidents up to this many; past it the total is shown as "1,000+". */
+export const LIST_TOTAL_CAP = 1000;
+
+/**
+ * Search: incidents whose text (title, report, affected systems) contains `q` as written
+ * (case-insensitive) starting at the start of a word, or that carry an observable whose value is
+ * exactly `q`. The `search_tsv` index ('simple' configuration) finds the candidates: every word of
+ * `q` as a whole word, the word(s) ending `q` also as the start of one ("Incident 42" finds
+ * "Incident 4242"); ILIKE then keeps those containing `q` itself. A whole word is far cheaper to
+ * look up than a prefix (a GIN prefix match reads every matching posting list).
+ */
+function searchMatch(q: string): RawBuilder<unknown> {
+  const text = q.trim();
+  const like = '%' + text.replace(/[%_\\]/g, (c) => '\\' + c) + '%';
+  return sql`i.id IN (
+    SELECT s.id FROM incidents s
+      WHERE s.search_tsv @@ (SELECT string_agg(quote_literal(w.lexeme) || CASE WHEN right(lower(${text}), length(w.lexeme)) = w.lexeme THEN ':*' ELSE '' END, ' & ')::tsquery
+        FROM unnest(to_tsvector('simple', ${text})) w)
+        AND (s.title ILIKE ${like} OR s.what_happened ILIKE ${like} OR s.affected_systems ILIKE ${like})
+    UNION
+    SELECT o.incident_id FROM incident_observables o WHERE o.value = ${text.toLowerCase()})`;
+}
+
 export interface TimelineRow { id: number; at: Date; actorId: string | null; actorName: string; kind: string; body: string; details: Record<string, unknown> }
 export interface TaskRow { id: string; position: number; playbook: string | null; phase: string | null; title: string; detail: string; ownerUserId: string | null; dueAt: Date | null; doneAt: Date | null; doneBy: string | null }
 export interface AttachmentRow { id: string; incidentId: string; filename: string; declaredType: string | null; detectedType: string | null; servedType: string; size: number; sha256: string; flagged: boolean; flagReason: string | null; uploadedBy: string | null; createdAt: Date }
@@ -116,7 +139,12 @@ export function createIncidentsRepo(db: Db) {
       return r.rows[0];
     },
 
-    async list(actor: Actor, q: ListQuery): Promise<{ items: IncidentRow[]; total: number }> {
+    /**
+     * A page in list order and the number of matching incidents, counted up to LIST_TOTAL_CAP: past
+     * it `total` is the cap and `totalCapped` is true ("1,000+"). An exact count of every visible row
+     * is most of the cost of a list (bench/incidents.bench.ts).
+     */
+    async list(actor: Actor, q: ListQuery): Promise<{ items: IncidentRow[]; total: number; totalCapped: boolean }> {
       const where: RawBuilder<unknown>[] = [readable(actor)];
       if (q.drafts === 'true') where.push(sql`i.status = 'draft'`);
       else where.push(sql`i.status <> 'draft'`);
@@ -127,18 +155,15 @@ export function createIncidentsRepo(db: Db) {
       if (q.electionSystem) where.push(sql`${q.electionSystem} = ANY(i.election_systems)`);
       if (q.state) where.push(sql`left(i.jurisdiction_fips, 2) = ${q.state}`);
       if (q.assignee) where.push(sql`i.assignee_user_id = ${q.assignee === 'me' ? actor.userId : q.assignee}::uuid`);
-      if (q.q) {
-        const like = '%' + q.q.trim().replace(/[%_\\]/g, (c) => '\\' + c) + '%';
-        where.push(sql`(i.title ILIKE ${like} OR i.what_happened ILIKE ${like} OR i.affected_systems ILIKE ${like}
-          OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND o.value = ${q.q.trim().toLowerCase()}))`);
-      }
+      if (q.q) where.push(searchMatch(q.q));
       const cond = sql.join(where, sql` AND `);
       const [rows, count] = await Promise.all([
         sql<IncidentRow>`SELECT ${SUMMARY_COLS} FROM incidents i WHERE ${cond}
           ORDER BY i.submitted_at DESC NULLS FIRST, i.id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db),
-        sql<{ n: number }>`SELECT count(*)::int AS n FROM incidents i WHERE ${cond}`.execute(db),
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM incidents i WHERE ${cond} LIMIT ${LIST_TOTAL_CAP + 1}) c`.execute(db),
       ]);
-      return { items: rows.rows, total: count.rows[0]!.n };
+      const n = count.rows[0]!.n;
+      return { items: rows.rows, total: Math.min(n, LIST_TOTAL_CAP), totalCapped: n > LIST_TOTAL_CAP };
     },
 
     async addTimeline(tx: Tx, incidentId: string, actor: Actor, at: Date, kind: string, body = '', details: Record<string, unknown> = {}): Promise<TimelineRow> {

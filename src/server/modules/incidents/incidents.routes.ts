@@ -12,13 +12,13 @@ import {
   Escalation,
   EscalationBody,
   Incident,
+  IncidentListPage,
   IncidentSummary,
   ListQuery,
   Metrics,
   MetricsQuery,
   NoteBody,
   Observable,
-  Page,
   PlaybookBody,
   Related,
   ShareObservablesBody,
@@ -46,9 +46,9 @@ export function incidentsRoutes(service: IncidentsService, intel: IntelPublic) {
   return async (scope: FastifyInstance) => {
     const app = scope.withTypeProvider<ZodTypeProvider>();
 
-    app.get('/incidents', { schema: { tags, summary: 'List incidents you may see (filters; drafts=true lists your drafts)', querystring: ListQuery, response: { 200: Page(IncidentSummary) } } }, async (req) => {
+    app.get('/incidents', { schema: { tags, summary: 'List incidents you may see (filters; drafts=true lists your drafts)', querystring: ListQuery, response: { 200: IncidentListPage(IncidentSummary) } } }, async (req) => {
       const r = await service.list(req.actor, req.query);
-      return { items: r.items.map(summaryOut), total: r.total, page: req.query.page, pageSize: req.query.pageSize };
+      return { items: r.items.map(summaryOut), total: r.total, totalCapped: r.totalCapped, page: req.query.page, pageSize: req.query.pageSize };
     });
     app.get('/incidents/metrics', { schema: { tags, summary: 'Operating picture: counts by type, status, state, phase and priority; median times; SLA breaches', querystring: MetricsQuery, response: { 200: Metrics } } }, async (req) =>
       service.metrics(req.actor, req.query),

@@ -281,3 +281,6 @@ export const Metrics = z.object({
   slaBreaches: z.object({ triage: z.number().int(), firstResponse: z.number().int() }),
 });
 export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+/** The incident list: `total` counts matches up to 1,000; `totalCapped` says there are more ("1,000+"). */
+export const IncidentListPage = <T extends z.ZodType>(item: T) =>
+  Page(item).extend({ totalCapped: z.boolean().describe('true when more incidents match than `total` (the count stops at 1,000)') });
