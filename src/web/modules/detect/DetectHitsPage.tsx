@@ -104,7 +104,11 @@ export function DetectHitsPage() {
       </Paper>
       {hits.error ? <ErrorAlert error={hits.error} title="Could not load detections" /> : null}
       {hits.isPending ? <Loading label="Loading detections" /> : null}
-      {hits.data && !items.length ? (
+      {hits.data && !items.length && !filtered && runs.data?.total === 0 ? (
+        <Empty title="No logs checked yet" action={<Button component={Link} to={DETECT_BASE}>Check my logs</Button>}>
+          Upload a DNS, proxy, firewall or server log: Rampart tells you which lines contain an indicator shared with your organisation. Matches appear here.
+        </Empty>
+      ) : hits.data && !items.length && runs.data ? (
         <Empty title="No matches — that’s good news">
           {filtered
             ? 'Nothing matched with these filters.'

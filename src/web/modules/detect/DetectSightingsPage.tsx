@@ -60,7 +60,7 @@ function TopChart({ items }: { items: Sighting[] }) {
         Most widely seen indicators
       </Title>
       <Text fz="sm" c="dimmed" mb="sm" component="figcaption">
-        Number of organisations that saw each indicator (top {top.length}). The table below has the same figures.
+        Number of organisations that saw each indicator{items.length > TOP ? ` (the ${TOP} most widely seen)` : ''}. The table below has the same figures.
       </Text>
       <div style={{ overflowX: 'auto' }}>
         <svg className="detect-chart" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Bar chart of the most widely seen indicators. ${summary}.`}>
@@ -166,7 +166,7 @@ export function DetectSightingsPage() {
                                 <ul className="detect-files">
                                   {s.byOrganisation.map((o) => (
                                     <li key={o.orgId}>
-                                      <Anchor component={Link} to={`/directory/organisations/${o.orgId}`} fz="sm">
+                                      <Anchor underline="always" component={Link} to={`/directory/organisations/${o.orgId}`} fz="sm">
                                         {o.name ?? 'An organisation'}
                                       </Anchor>{' '}
                                       · {o.kind ? (KIND_LABELS[o.kind as OrgKind] ?? kindLabel(o.kind)) : 'organisation'}

@@ -84,7 +84,7 @@ export function DetectUploadPage() {
       actions={
         <>
           <Button variant="default" component={Link} to={`${DETECT_BASE}/runs`}>
-            Past checks
+            Past log checks
           </Button>
           <Button variant="default" component={Link} to={hitsPath()}>
             All detections
@@ -181,7 +181,7 @@ export function DetectUploadPage() {
           <ul className="detect-files">
             {done.map((d) => (
               <li key={d.id}>
-                <Anchor component={Link} to={runPath(d.id)}>
+                <Anchor underline="always" component={Link} to={runPath(d.id)}>
                   {d.filename ?? 'Log'}
                 </Anchor>{' '}
                 — {isDone({ status: d.status as 'complete' }) ? (d.hits ? plural(d.hits, 'match', 'matches') : 'no matches') : 'being checked'}
@@ -218,7 +218,7 @@ export function DetectRunPage() {
   useLiveEvents(['detect.run.progress', 'detect.run.completed', 'detect.retrohunt.hit'], (e) => {
     if (!e.subjectId || e.subjectId === id) void qc.invalidateQueries({ queryKey: ['detect'] });
   });
-  const crumbs = [...CRUMBS, { label: 'Past checks', to: `${DETECT_BASE}/runs` }];
+  const crumbs = [...CRUMBS, { label: 'Past log checks', to: `${DETECT_BASE}/runs` }];
   if (run.error) {
     return (
       <Page title="Log check not found" crumbs={crumbs}>
@@ -239,7 +239,12 @@ export function DetectRunPage() {
           {!finished ? <Progress value={100} animated size="sm" aria-label="Checking the log" /> : null}
           <RunSummary run={r} />
           <Group>
-            <Button component={Link} to={DETECT_BASE}>
+            {finished && r.hits > 0 ? (
+              <Button component={Link} to="/infrastructure/incidents/report">
+                Report an incident
+              </Button>
+            ) : null}
+            <Button component={Link} to={DETECT_BASE} variant={finished && r.hits > 0 ? 'default' : 'filled'}>
               Check another log
             </Button>
           </Group>

@@ -44,9 +44,11 @@ export function RunSummary({ run }: { run: Run }) {
       ? 'The check could not finish.'
       : !done
         ? `Checking… ${plural(run.lines, 'line')} read so far${run.hits ? `, ${plural(run.hits, 'match', 'matches')} so far` : ''}.`
-        : run.hits === 0
-          ? `No matches — that’s good news. None of the ${plural(run.lines, 'line')} contained an indicator shared with your organisation.`
-          : `${plural(run.hitLines, 'line')} matched a shared indicator. Look at them below and follow your incident plan if they are real.`;
+        : run.indicators === 0
+          ? 'Nothing to match yet: no indicators have been shared with your organisation. Your log is kept, and indicators shared later will be checked against it.'
+          : run.hits === 0
+            ? `No matches — that’s good news. None of the ${plural(run.lines, 'line')} contained any of the ${plural(run.indicators, 'indicator')} shared with your organisation.`
+            : `${plural(run.hitLines, 'line')} matched a shared indicator. Look at ${run.hitLines === 1 ? 'it' : 'them'} below; if it looks real, follow your incident plan.`;
   return (
     <Stack gap="md" data-testid="run-summary">
       <div aria-live="polite">
@@ -144,7 +146,7 @@ export function RelatedContext({ indicatorId }: { indicatorId: string }) {
       {related.slice(0, 3).map(({ rel, other }) => (
         <div key={rel.id}>
           {typeLabel(other.type)}:{' '}
-          <Anchor component={Link} to={objectPath(other.id)} fz="xs">
+          <Anchor underline="always" component={Link} to={objectPath(other.id)} fz="xs">
             {other.name ?? other.id}
           </Anchor>
         </div>
@@ -220,7 +222,7 @@ export function HitsTable({ hits, showRun = true }: { hits: Hit[]; showRun?: boo
                   {showRun ? (
                     <>
                       {' · '}
-                      <Anchor component={Link} to={runPath(h.runId)} fz="xs">
+                      <Anchor underline="always" component={Link} to={runPath(h.runId)} fz="xs">
                         {h.filename ?? 'log check'}
                       </Anchor>
                     </>
@@ -233,7 +235,7 @@ export function HitsTable({ hits, showRun = true }: { hits: Hit[]; showRun?: boo
                 </Text>
                 {h.foundBy === 'retrohunt' ? (
                   <Text fz="xs" c="#7f3d00" mt={2}>
-                    <strong>Found later</strong>: the indicator was shared after you uploaded this log
+                    <strong>Found later</strong>, when the indicator was shared
                   </Text>
                 ) : null}
               </Table.Td>
