@@ -49,11 +49,11 @@ export function DetectRunsPage() {
           <Text fz="sm" c="dimmed" mb="xs">
             {plural(total, 'log check')}
           </Text>
-          <Table.ScrollContainer minWidth={860}>
+          <Table.ScrollContainer minWidth={940}>
             <Table verticalSpacing="xs" fz="sm" data-testid="runs-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>File</Table.Th>
+                  <Table.Th miw={220}>File</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th ta="right">Lines checked</Table.Th>
                   <Table.Th ta="right">Lines skipped</Table.Th>
@@ -68,7 +68,7 @@ export function DetectRunsPage() {
                   return (
                     <Table.Tr key={r.id}>
                       <Table.Td>
-                        <Anchor component={Link} to={runPath(r.id)} fw={600} style={{ wordBreak: 'break-all' }}>
+                        <Anchor component={Link} to={runPath(r.id)} fw={600} style={{ overflowWrap: 'anywhere' }}>
                           {r.filename ?? 'Log'}
                         </Anchor>
                         <Text fz="xs" c="dimmed">
@@ -97,7 +97,7 @@ export function DetectRunsPage() {
                       <Table.Td>
                         <Group gap={6} wrap="nowrap">
                           <TlpBadge tlp={r.tlp} />
-                          <Text fz="xs">{r.shareWithHub ? 'with hub' : 'not with hub'}</Text>
+                          <Text fz="xs">{r.shareWithHub ? 'shared with the hub' : 'not shared with the hub'}</Text>
                         </Group>
                       </Table.Td>
                       <Table.Td className="nowrap">{fmtDateTime(r.createdAt)}</Table.Td>
