@@ -19,6 +19,8 @@ import { AuditPage } from './modules/audit/AuditPage';
 import { intelRoutes } from './modules/intel/routes';
 import { incidentRoutes } from './modules/incidents/routes';
 import { detectRoutes } from './modules/detect/routes';
+import { alertRoutes } from './modules/alerts/routes';
+import { WarningPage } from './modules/alerts/WarningPage';
 
 export function App() {
   return (
@@ -36,7 +38,7 @@ export function App() {
       >
         <Route index element={<Overview />} />
         {LINES_OF_EFFORT.map((l) => (
-          <Route key={l.path} path={l.path} element={<LineOfEffortPage line={l} />} />
+          <Route key={l.path} path={l.path} element={l.path === 'warning' ? <WarningPage /> : <LineOfEffortPage line={l} />} />
         ))}
         <Route path="directory" element={<OrgListPage />} />
         <Route path="directory/organisations" element={<OrgListPage />} />
@@ -49,6 +51,7 @@ export function App() {
         {intelRoutes()}
         {incidentRoutes()}
         {detectRoutes()}
+        {alertRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
         <Route path="admin/audit" element={<AuditPage />} />

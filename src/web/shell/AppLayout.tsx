@@ -12,6 +12,7 @@ import { LINES_OF_EFFORT } from './LinesOfEffort';
 import { INTEL_NAV } from '../modules/intel/routes';
 import { INCIDENT_NAV } from '../modules/incidents/routes';
 import { DETECT_NAV, detectNav } from '../modules/detect/routes';
+import { ALERT_NAV } from '../modules/alerts/routes';
 
 const DIRECTORY = [
   { to: '/directory/organisations', label: 'Organisations' },
@@ -39,7 +40,7 @@ export function AppLayout() {
 
   const under = (to: string) => pathname === to || pathname.startsWith(to + '/');
   // The most specific entry wins: /infrastructure/intel/ingest marks "Upload" only, not its parents.
-  const isActive = (to: string) => (under(to) && ![...INTEL_NAV, ...INCIDENT_NAV, ...DETECT_NAV].some((d) => d.to.length > to.length && d.to.startsWith(to + '/') && under(d.to))) || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
+  const isActive = (to: string) => (under(to) && ![...INTEL_NAV, ...INCIDENT_NAV, ...DETECT_NAV, ...ALERT_NAV].some((d) => d.to.length > to.length && d.to.startsWith(to + '/') && under(d.to))) || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
   const link = (to: string, label: string, description?: string) => (
     <NavLink key={to} component={Link} to={to} label={label} description={description} active={isActive(to)} aria-current={isActive(to) ? 'page' : undefined} onClick={close} fw={500} />
   );
@@ -156,6 +157,11 @@ export function AppLayout() {
                     <div role="group" aria-labelledby="nav-detect" style={{ paddingLeft: 14 }}>
                       {detectNav(me.memberships.some((m) => m.orgId === me.currentOrgId && m.orgKind === 'national_hub')).map((d) => link(d.to, d.label))}
                     </div>
+                  </div>
+                ) : l.path === 'warning' ? (
+                  <div key={l.path}>
+                    {link(`/${l.path}`, l.title)}
+                    <div style={{ paddingLeft: 14 }}>{ALERT_NAV.map((d) => link(d.to, d.label))}</div>
                   </div>
                 ) : (
                   link(`/${l.path}`, l.title)
