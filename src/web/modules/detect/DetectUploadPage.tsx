@@ -215,7 +215,13 @@ export function DetectRunPage() {
     enabled: finished,
     queryFn: () => call(api.GET('/api/detect/hits', { params: { query: { runId: id, limit: 50 } } })),
   });
+  // Progress of a large run arrives only on the live events (the run row is written at the end).
+  const [live, setLive] = useState<{ lines: number; hits: number; bytes: number } | null>(null);
   useLiveEvents(['detect.run.progress', 'detect.run.completed', 'detect.retrohunt.hit'], (e) => {
+    if (e.topic === 'detect.run.progress' && e.subjectId === id) {
+      const n = (k: string) => (typeof e.payload[k] === 'number' ? (e.payload[k] as number) : 0);
+      setLive({ lines: n('lines'), hits: n('hits'), bytes: n('bytes') });
+    }
     if (!e.subjectId || e.subjectId === id) void qc.invalidateQueries({ queryKey: ['detect'] });
   });
   const crumbs = [...CRUMBS, { label: 'Past log checks', to: `${DETECT_BASE}/runs` }];
@@ -227,7 +233,7 @@ export function DetectRunPage() {
     );
   }
   if (!run.data) return <Loading label="Loading the log check" />;
-  const r = run.data;
+  const r = !finished && live ? { ...run.data, lines: Math.max(run.data.lines, live.lines), hits: Math.max(run.data.hits, live.hits), bytes: Math.max(run.data.bytes, live.bytes) } : run.data;
   const items = hits.data?.items ?? [];
   return (
     <Page title={r.filename ?? 'Log check'} crumbs={crumbs} lead={`Uploaded ${fmtDateTime(r.createdAt)}`}>
