@@ -160,7 +160,7 @@ function Form({ existing }: { existing?: Alert }) {
           <Stack gap="md">
             <MultiSelect label="Organisation kinds" data={KIND_OPTIONS} value={target.orgKinds} onChange={(v) => setTarget({ ...target, orgKinds: v as Target['orgKinds'] })} searchable clearable error={f('target.orgKinds') ?? f('target')} />
             <MultiSelect label="States" data={STATE_OPTIONS} value={target.states} onChange={(v) => setTarget({ ...target, states: v })} searchable clearable />
-            <MultiSelect label="Communities" data={(communities.data ?? []).map((c) => ({ value: c.id, label: c.name }))} value={target.communityIds} onChange={(v) => setTarget({ ...target, communityIds: v })} searchable clearable />
+            <MultiSelect label="Target communities" data={(communities.data ?? []).map((c) => ({ value: c.id, label: c.name }))} value={target.communityIds} onChange={(v) => setTarget({ ...target, communityIds: v })} searchable clearable />
             <AudiencePreview id={existing?.id} target={target} />
           </Stack>
         </Paper>
