@@ -61,15 +61,15 @@ export function Overview() {
                   <Title order={3} fz="md">
                     {l.title}
                   </Title>
-                  <Badge variant="outline" color="gray.7">
-                    Coming
+                  <Badge variant="outline" color={l.available.length ? 'green.9' : 'gray.7'}>
+                    {l.available.length ? 'Available' : 'Coming'}
                   </Badge>
                 </Group>
                 <Text fz="sm" c="dimmed" style={{ flex: 1 }}>
                   {l.purpose}
                 </Text>
                 <Anchor component={Link} to={`/${l.path}`} fz="sm">
-                  What is planned for {l.title.toLowerCase()}
+                  {l.available.length ? `Open ${l.title.toLowerCase()}` : `What is planned for ${l.title.toLowerCase()}`}
                 </Anchor>
               </Stack>
             </Card>
