@@ -352,13 +352,20 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
       setBusy(false);
     }
   };
+  const qc = useQueryClient();
   const toggle = async (taskId: string, done: boolean, title: string) => {
     setError(null);
+    // Ticked at once; put back if the server refuses.
+    const key = ['incident', i.id, 'tasks'];
+    void qc.cancelQueries({ queryKey: key });
+    const before = qc.getQueryData<typeof tasks.data>(key);
+    qc.setQueryData<typeof tasks.data>(key, (d) => d && { items: d.items.map((t) => (t.id === taskId ? { ...t, doneAt: done ? new Date().toISOString() : null } : t)) });
     try {
       await call(api.PATCH('/api/incidents/{id}/tasks/{taskId}', { params: { path: { id: i.id, taskId } }, body: { done } }));
       refresh();
       announce(`${title}: ${done ? 'done' : 'not done'}`);
     } catch (e) {
+      qc.setQueryData(key, before);
       setError(e);
     }
   };
@@ -422,7 +429,7 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
   );
 }
 
-const KIND_LABELS: Record<string, string> = { submit: 'Reported', triage: 'Triaged', status: 'Status', assign: 'Assignment', note: 'Note', playbook: 'Playbook', task: 'Task', attachment: 'File', observables: 'Indicators', consent: 'Consent', escalation: 'Escalation' };
+const KIND_LABELS: Record<string, string> = { create: 'Draft started', submit: 'Reported', triage: 'Priority set', status: 'Status changed', assign: 'Assignment', note: 'Note', playbook: 'Playbook applied', 'task.add': 'Task added', 'task.done': 'Task done', 'task.reopen': 'Task reopened', 'task.update': 'Task changed', attachment: 'File added', 'observables.share': 'Shared as indicators', consent: 'Consent', escalate: 'Escalated' };
 
 function Timeline({ i }: { i: Incident }) {
   const refresh = useRefresh(i.id);
@@ -488,6 +495,8 @@ function Observables({ i, responder }: { i: Incident; responder: boolean }) {
   const [error, setError] = useState<unknown>(null);
   const [rejected, setRejected] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const files = useQuery({ queryKey: ['incident', i.id, 'attachments'], queryFn: () => call(api.GET('/api/incidents/{id}/attachments', { params: { path: { id: i.id } } })) });
+  const foundIn = (source: string) => (source === 'report' ? 'Report' : source.startsWith('attachment:') ? (files.data?.items.find((a) => a.id === source.slice(11))?.filename ?? 'A file') : source);
   const items = obs.data?.items ?? [];
   const share = async () => {
     setBusy(true);
@@ -541,7 +550,7 @@ function Observables({ i, responder }: { i: Incident; responder: boolean }) {
                     <Table.Td className="mono" style={{ wordBreak: 'break-all' }}>
                       {o.value}
                     </Table.Td>
-                    <Table.Td>{o.source === 'report' ? 'Report' : o.source.replace(/^attachment:?/, 'File ')}</Table.Td>
+                    <Table.Td style={{ wordBreak: 'break-word' }}>{foundIn(o.source)}</Table.Td>
                     <Table.Td>
                       {o.sharedIndicatorId ? (
                         <Anchor component={Link} to={`/infrastructure/intel/objects/${encodeURIComponent(o.sharedIndicatorId)}`} fz="sm">

@@ -94,20 +94,24 @@ export function IncidentListPage() {
 
       <Paper withBorder p="md" radius="md">
         <form role="search" aria-label="Search incidents" onSubmit={search}>
-          <Group gap="md" align="flex-end" wrap="wrap">
-            <TextInput label="Search" type="search" placeholder="Words, an IP address, a domain…" value={text} onChange={(e) => setText(e.currentTarget.value)} w={280} />
-            <Button type="submit">Search</Button>
-            <Select label="Status" placeholder="Any status" data={STATUS_OPTIONS} value={filters.status || null} onChange={(v) => set({ status: v })} clearable w={150} />
-            <Select label="Priority" placeholder="Any priority" data={options(PRIORITIES)} value={filters.priority || null} onChange={(v) => set({ priority: v })} clearable w={150} />
-            <Select label="Kind" placeholder="Any kind" data={options(TYPES)} value={filters.incidentType || null} onChange={(v) => set({ incidentType: v })} clearable w={240} comboboxProps={{ width: 360 }} />
-            <Select label="State" placeholder="Any state" data={STATE_OPTIONS} value={filters.state || null} onChange={(v) => set({ state: v })} clearable searchable w={170} />
-            <Select label="Election phase" placeholder="Any phase" data={options(PHASES)} value={filters.electionPhase || null} onChange={(v) => set({ electionPhase: v })} clearable w={190} />
-            {filtered ? (
-              <Button variant="subtle" onClick={clear}>
-                Clear filters
-              </Button>
-            ) : null}
-          </Group>
+          <Stack gap="sm">
+            <Group gap="sm" align="flex-end" wrap="wrap">
+              <TextInput label="Search" type="search" placeholder="Words, an IP address, a domain…" value={text} onChange={(e) => setText(e.currentTarget.value)} w={360} />
+              <Button type="submit">Search</Button>
+              {filtered ? (
+                <Button variant="subtle" onClick={clear}>
+                  Clear search and filters
+                </Button>
+              ) : null}
+            </Group>
+            <Group gap="md" align="flex-end" wrap="wrap">
+              <Select label="Status" placeholder="Any status" data={STATUS_OPTIONS} value={filters.status || null} onChange={(v) => set({ status: v })} clearable w={150} />
+              <Select label="Priority" placeholder="Any priority" data={options(PRIORITIES)} value={filters.priority || null} onChange={(v) => set({ priority: v })} clearable w={150} />
+              <Select label="Kind" placeholder="Any kind" data={options(TYPES)} value={filters.incidentType || null} onChange={(v) => set({ incidentType: v })} clearable w={240} comboboxProps={{ width: 360 }} />
+              <Select label="State" placeholder="Any state" data={STATE_OPTIONS} value={filters.state || null} onChange={(v) => set({ state: v })} clearable searchable w={170} />
+              <Select label="Election phase" placeholder="Any phase" data={options(PHASES)} value={filters.electionPhase || null} onChange={(v) => set({ electionPhase: v })} clearable w={190} />
+            </Group>
+          </Stack>
         </form>
       </Paper>
 
@@ -154,7 +158,7 @@ export function IncidentListPage() {
               <Table.Tbody>
                 {data.items.map((i) => (
                   <Table.Tr key={i.id}>
-                    <Table.Td maw={380}>
+                    <Table.Td style={{ minWidth: 260, maxWidth: 380 }}>
                       <Anchor component={Link} to={incidentPath(i.id)} fw={600} style={{ wordBreak: 'break-word' }}>
                         {i.title}
                       </Anchor>

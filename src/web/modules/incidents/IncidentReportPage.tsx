@@ -120,6 +120,7 @@ export function IncidentReportPage() {
   formRef.current = form;
   const saving = useRef<Promise<string> | null>(null);
   const stepHeading = useRef<HTMLHeadingElement>(null);
+  const leaving = useRef(false);
 
   // Resume a draft: its fields, and its recipients split back into hub / my state / named partners.
   useEffect(() => {
@@ -211,10 +212,12 @@ export function IncidentReportPage() {
     try {
       const id = await persist();
       const inc = await call(api.POST('/api/incidents/{id}/submit', { params: { path: { id } } }));
-      qc.setQueryData(['incident', id], inc);
-      await qc.invalidateQueries({ queryKey: ['incidents'] });
-      announce(`Incident #${inc.ref} reported. The hub has been notified.`);
+      // Leave the form first (with the "reported" note), then update the cache the case page reads.
+      leaving.current = true;
       void navigate(incidentPath(id), { state: { justReported: true } });
+      qc.setQueryData(['incident', id], inc);
+      void qc.invalidateQueries({ queryKey: ['incidents'] });
+      announce(`Incident #${inc.ref} reported. The hub has it.`);
     } catch (e) {
       setSubmitError(e);
     } finally {
@@ -232,7 +235,7 @@ export function IncidentReportPage() {
       </Page>
     );
   }
-  if (existing.data && existing.data.status !== 'draft') return <Navigate to={incidentPath(existing.data.id)} replace />;
+  if (existing.data && existing.data.status !== 'draft' && !leaving.current) return <Navigate to={incidentPath(existing.data.id)} replace />;
   if (!loaded) return <Loading label="Opening your draft" />;
 
   // Errors from the last save or submit, by field.

@@ -194,7 +194,7 @@ export const REPORT_TLP_MEANING: Record<Tlp, string> = {
 
 /** The attachment limit the server enforces (25 MiB). */
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
-export const fmtBytes = (n: number) => (n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
+export const fmtBytes = (n: number) => (n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${+(n / 1024).toFixed(1)} KB` : `${+(n / 1024 / 1024).toFixed(1)} MB`);
 
 /** Minutes as "45 min", "3 h 5 min", "2 days". */
 export function fmtMinutes(m: number): string {

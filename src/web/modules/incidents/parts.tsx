@@ -27,19 +27,21 @@ export function SlaLine({ label, sla }: { label: string; sla: Sla | null }) {
   if (!sla) return null;
   const text =
     sla.state === 'met'
-      ? `met in ${fmtMinutes(sla.elapsedMinutes)} (target ${fmtMinutes(sla.targetMinutes)})`
+      ? `In ${fmtMinutes(sla.elapsedMinutes)} (target ${fmtMinutes(sla.targetMinutes)})`
       : sla.state === 'breached'
         ? `overdue: ${fmtMinutes(sla.elapsedMinutes)} against a target of ${fmtMinutes(sla.targetMinutes)}`
-        : `running: ${fmtMinutes(sla.elapsedMinutes)} of ${fmtMinutes(sla.targetMinutes)}${sla.dueAt ? `, due ${fmtDateTime(sla.dueAt)}` : ''}`;
+        : `${fmtMinutes(sla.elapsedMinutes)} of ${fmtMinutes(sla.targetMinutes)} used${sla.dueAt ? `; due ${fmtDateTime(sla.dueAt)}` : ''}`;
   const cls = sla.state === 'met' ? 'pill pill-green' : sla.state === 'breached' ? 'pill pill-red' : 'pill pill-amber';
   return (
-    <Group gap={8} wrap="nowrap" align="baseline">
-      <Text fw={600} fz="sm" miw={110}>
-        {label}
-      </Text>
-      <span className={cls}>{sla.state === 'met' ? 'Met' : sla.state === 'breached' ? 'Overdue' : 'Running'}</span>
+    <div>
+      <Group gap={8} wrap="nowrap" align="center">
+        <Text fw={600} fz="sm">
+          {label}
+        </Text>
+        <span className={cls}>{sla.state === 'met' ? 'Met' : sla.state === 'breached' ? 'Overdue' : 'Running'}</span>
+      </Group>
       <Text fz="sm">{text}</Text>
-    </Group>
+    </div>
   );
 }
 
@@ -149,7 +151,7 @@ export function AttachmentTable({ incidentId, items }: { incidentId: string; ite
             <Table.Th>File</Table.Th>
             <Table.Th>Size</Table.Th>
             <Table.Th>Added</Table.Th>
-            <Table.Th>Check</Table.Th>
+            <Table.Th>Type (read from the file)</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
