@@ -185,8 +185,9 @@ describe('incidents: report → triage → playbook → closure', () => {
     const behind = await s.world.as('HUB_ANALYST').post(`/api/incidents/${id}/status`, { status: 'in_progress' });
     expect(behind.statusCode, behind.body).toBe(200);
     await c.section('Status').getByRole('button', { name: 'Start work' }).click();
-    await c.section('Status').getByRole('alert').filter({ hasText: 'The status was not changed: the case has moved on' }).waitFor();
+    await c.section('Status').getByTestId('status-conflict').filter({ hasText: 'it is now In progress' }).waitFor();
     await c.section('Status').locator('.inc-status').filter({ hasText: 'In progress' }).waitFor();
+    await c.section('Timeline').getByText('Triaged → In progress').waitFor();
     await shot(analyst, '11-case-409');
     await expectAccessible(analyst, 'incident case: 409');
 

@@ -14,7 +14,7 @@ import { useCurrentMe } from '../../session';
 import type { Tlp } from '../../theme';
 import {
   ACTIVITY_LABELS, ESCALATION_FIELDS, FUNCTIONAL_LABELS, INCIDENTS_BASE, incidentPath, INFORMATION_LABELS, options, PHASE_LABELS, PRIORITIES, PRIORITY_LABELS, RECOVERY_LABELS, roleOf, stateName,
-  STATUS_ACTIONS, STATUS_LABELS, SYSTEM_LABELS, TYPES, TYPE_LABELS, VECTOR_LABELS, type Attachment, type EscalationField, type Incident, type IncidentType, type Priority, type Status,
+  STATUS_ACTIONS, STATUS_LABELS, SYSTEM_LABELS, TYPES, TYPE_LABELS, VECTOR_LABELS, type Attachment, type EscalationField, type Incident, type IncidentType, type Priority, type Status, type TimelineEntry,
 } from './incidents';
 import { AttachmentDrop, AttachmentTable, PriorityPill, SlaLine, StatusPill } from './parts';
 import '../intel/intel.css';
@@ -189,8 +189,12 @@ function StatusSection({ i, responder }: { i: Incident; responder: boolean }) {
         </Group>
         <SlaLine label="Triage" sla={i.sla.triage} />
         <SlaLine label="First response" sla={i.sla.firstResponse} />
-        {error ? (
-          <ErrorAlert error={error} title={error instanceof ApiError && error.status === 409 ? 'The status was not changed: the case has moved on' : 'The status was not changed'} />
+        {error instanceof ApiError && error.status === 409 ? (
+          <Alert color="red" variant="light" role="alert" title="The status was not changed: the case has moved on" data-testid="status-conflict">
+            {error.code === 'INCIDENT_PRIORITY_REQUIRED' ? 'Set a priority first.' : `Someone else changed it while you were looking; it is now ${STATUS_LABELS[i.status]}. The buttons below show the next steps from there.`}
+          </Alert>
+        ) : error ? (
+          <ErrorAlert error={error} title="The status was not changed" />
         ) : null}
         {responder && next.length ? (
           <>
@@ -219,6 +223,7 @@ function Triage({ i, hubAnalyst }: { i: Incident; hubAnalyst: boolean }) {
   const [priority, setPriority] = useState<string>(i.priority ?? '');
   const [rationale, setRationale] = useState('');
   const [type, setType] = useState<string | null>(i.incidentType);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const save = async () => {
@@ -227,6 +232,7 @@ function Triage({ i, hubAnalyst }: { i: Incident; hubAnalyst: boolean }) {
     try {
       const r = await call(api.POST('/api/incidents/{id}/triage', { params: { path: { id: i.id } }, body: { priority: priority as Priority, rationale, incidentType: (type ?? undefined) as IncidentType | undefined } }));
       setRationale('');
+      setEditing(false);
       refresh(r);
       announce(`Priority set to ${PRIORITY_LABELS[priority as Priority]}`);
     } catch (e) {
@@ -246,9 +252,14 @@ function Triage({ i, hubAnalyst }: { i: Incident; hubAnalyst: boolean }) {
             <b>Why:</b> {i.priorityRationale}
           </Text>
         ) : null}
-        {hubAnalyst && i.status !== 'closed' ? (
+        {hubAnalyst && i.status !== 'closed' && i.priority && !editing ? (
+          <Button variant="default" onClick={() => setEditing(true)} w="fit-content">
+            Change the priority
+          </Button>
+        ) : null}
+        {hubAnalyst && i.status !== 'closed' && (!i.priority || editing) ? (
           <>
-            <Radio.Group label={i.priority ? 'Change the priority' : 'Set the priority'} required value={priority} onChange={setPriority} error={fieldError(error, 'body.priority')}>
+            <Radio.Group label={i.priority ? 'New priority' : 'Set the priority'} required value={priority} onChange={setPriority} error={fieldError(error, 'body.priority')}>
               <Stack gap={6} mt="xs">
                 {PRIORITIES.map((p) => (
                   <Radio key={p.value} value={p.value} label={p.label} description={p.hint} />
@@ -258,9 +269,16 @@ function Triage({ i, hubAnalyst }: { i: Incident; hubAnalyst: boolean }) {
             <Textarea label="Rationale" description="Why this priority: what is affected and how much. The reporter sees it." required autosize minRows={2} value={rationale} onChange={(e) => setRationale(e.currentTarget.value)} error={fieldError(error, 'body.rationale')} />
             <Select label="Kind of incident" data={options(TYPES)} value={type} onChange={setType} comboboxProps={{ withinPortal: true }} />
             <ErrorAlert error={error} title="The priority was not saved" shownInline={['body.priority', 'body.rationale']} />
-            <Button onClick={() => void save()} loading={busy} disabled={!priority} w="fit-content">
-              {i.status === 'new' ? 'Triage with this priority' : 'Save priority'}
-            </Button>
+            <Group gap="sm">
+              <Button onClick={() => void save()} loading={busy} disabled={!priority}>
+                {i.status === 'new' ? 'Triage with this priority' : 'Save priority'}
+              </Button>
+              {editing ? (
+                <Button variant="default" onClick={() => setEditing(false)}>
+                  Cancel
+                </Button>
+              ) : null}
+            </Group>
           </>
         ) : !i.priority ? (
           <Text fz="sm" c="dimmed">
@@ -431,7 +449,17 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
 
 const KIND_LABELS: Record<string, string> = { create: 'Draft started', submit: 'Reported', triage: 'Priority set', status: 'Status changed', assign: 'Assignment', note: 'Note', playbook: 'Playbook applied', 'task.add': 'Task added', 'task.done': 'Task done', 'task.reopen': 'Task reopened', 'task.update': 'Task changed', attachment: 'File added', 'observables.share': 'Shared as indicators', consent: 'Consent', escalate: 'Escalated' };
 
+/** The change an entry records, in words (its body holds the note or rationale). */
+function describe(e: TimelineEntry, people: Map<string, string>): string | null {
+  const d = e.details as { from?: string | null; to?: string | null; priority?: string };
+  if (e.kind === 'status' && d.to) return `${STATUS_LABELS[d.from as Status] ?? d.from ?? '—'} → ${STATUS_LABELS[d.to as Status] ?? d.to}`;
+  if (e.kind === 'triage' && d.priority) return `Priority: ${PRIORITY_LABELS[d.priority as Priority] ?? d.priority}`;
+  if (e.kind === 'assign') return d.to ? `Assigned to ${people.get(d.to) ?? 'someone on the case'}` : 'Unassigned';
+  return null;
+}
+
 function Timeline({ i }: { i: Incident }) {
+  const people = usePeople(i.id);
   const refresh = useRefresh(i.id);
   const announce = useAnnounce();
   const t = useQuery({ queryKey: ['incident', i.id, 'timeline'], queryFn: () => call(api.GET('/api/incidents/{id}/timeline', { params: { path: { id: i.id } } })) });
@@ -464,6 +492,7 @@ function Timeline({ i }: { i: Incident }) {
                 <Text fz="sm">
                   <b>{KIND_LABELS[e.kind] ?? e.kind}</b> · {e.actorName} · <span className="nowrap">{fmtDateTime(e.at)}</span>
                 </Text>
+                {describe(e, people) ? <Text fz="sm">{describe(e, people)}</Text> : null}
                 {e.body ? (
                   <Text fz="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
                     {e.body}
