@@ -37,11 +37,27 @@ export const SCO_CORE_SCHEMA = 'common/cyber-observable-core.json';
 
 interface RegExpLike { test(s: string): boolean }
 const GROUP_QUANTIFIED = /\)(?:[*+]|\{\d*,?\d*\})/;
+const MEMO_MAX_LENGTH = 256;
+const MEMO_MAX_ENTRIES = 4096;
 function regExpEngine(source: string, flags: string): RegExpLike {
   let re: RegExpLike;
   if (GROUP_QUANTIFIED.test(source)) {
     const r = RE2JS.compile(source);
-    re = { test: (s: string) => r.matcher(s).find() };
+    // RE2JS costs microseconds per call, and the same short strings come back all the time (every
+    // object's `type` goes through the type-name pattern): remember recent answers for short strings.
+    const memo = new Map<string, boolean>();
+    re = {
+      test: (s: string) => {
+        if (s.length > MEMO_MAX_LENGTH) return r.matcher(s).find();
+        let ok = memo.get(s);
+        if (ok === undefined) {
+          ok = r.matcher(s).find();
+          if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+          memo.set(s, ok);
+        }
+        return ok;
+      },
+    };
   } else {
     re = new RegExp(source, flags.replace('u', ''));
   }

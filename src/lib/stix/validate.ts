@@ -27,6 +27,12 @@ export interface ValidateOptions {
   strictScoIds?: boolean;
   /** Nesting deeper than this is rejected (rule `max-depth`), a resource guard; default 100. */
   maxDepth?: number;
+  /**
+   * Compute warnings (default true). False skips the work only warnings need (the deterministic SCO id
+   * check — kept with strictScoIds, which makes it an error — and the custom-property-prefix advice):
+   * the errors are the same, `warnings` may then be incomplete. For callers that only read errors (the intel store).
+   */
+  warnings?: boolean;
 }
 
 // ---------------------------------------------------------------- paths
@@ -71,14 +77,19 @@ function ajvIssue(e: ErrorObject, data: unknown): StixIssue {
 
 // ---------------------------------------------------------------- timestamps
 /** STIX timestamp (§2.14): RFC 3339, UTC `Z`, optional fraction; calendar-valid. */
-const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
+const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Two ASCII digits at i (already checked by TS) as a number. */
+const dd = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
 export function isStixTimestamp(s: unknown): s is string {
   if (typeof s !== 'string' || s.length > 64) return false;
-  const m = TS.exec(s);
-  if (!m) return false;
-  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+  if (!TS.test(s)) return false;
+  const y = dd(s, 0) * 100 + dd(s, 2);
+  const mo = dd(s, 5); const d = dd(s, 8); const h = dd(s, 11); const mi = dd(s, 14); const se = dd(s, 17);
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60) return false;
-  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  // The days of the month as new Date(Date.UTC(y, mo, 0)) counted them before (it reads years 0-99 as 1900-1999).
+  const yy = y < 100 ? y + 1900 : y;
+  const dim = mo === 2 && yy % 4 === 0 && (yy % 100 !== 0 || yy % 400 === 0) ? 29 : DAYS_IN_MONTH[mo - 1]!;
   return d <= dim;
 }
 /** Compare two valid STIX timestamps exactly (any fraction length). */
@@ -150,8 +161,34 @@ function checkRefs(obj: Record<string, unknown>, errors: StixIssue[]): void {
 }
 
 // ---------------------------------------------------------------- depth
+/**
+ * Whether some value nests deeper than `limit` (iterative, no path bookkeeping: the common case of
+ * objects well within the limit allocates nothing per value but the stack).
+ */
+function deeperThan(v: unknown, limit: number): boolean {
+  const values: unknown[] = [v];
+  const depths: number[] = [0];
+  while (values.length) {
+    const x = values.pop();
+    const d = depths.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (d > limit) return true;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) { const c = x[i]; if (typeof c === 'object' && c !== null) { values.push(c); depths.push(d + 1); } }
+    } else {
+      for (const k in x) {
+        if (!Object.hasOwn(x, k)) continue;
+        const c = (x as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null) { values.push(c); depths.push(d + 1); }
+      }
+    }
+  }
+  return false;
+}
+
 /** Iterative depth measurement; stops as soon as `limit` is exceeded (also stops on cycles). */
 function exceedsDepth(v: unknown, limit: number): (string | number)[] | null {
+  if (!deeperThan(v, limit)) return null;
   const stack: [unknown, (string | number)[]][] = [[v, []]];
   while (stack.length) {
     const [x, p] = stack.pop()!;
@@ -239,7 +276,7 @@ function run(obj: unknown, options: ValidateOptions, errors: StixIssue[], warnin
       if (known.has(k)) continue;
       if (!CUSTOM_NAME.test(k)) {
         errors.push({ rule: 'custom-property-name', path: jsonPath([k]), message: 'custom property names MUST be 3-250 characters of a-z, 0-9 and _ (§11.1)' });
-      } else if (!k.startsWith('x_')) {
+      } else if (!k.startsWith('x_') && options.warnings !== false) {
         warnings.push({ rule: 'custom-property-prefix', path: jsonPath([k]), message: "custom property names SHOULD start with 'x_' (§11.1)" });
       }
     }
@@ -281,7 +318,7 @@ function run(obj: unknown, options: ValidateOptions, errors: StixIssue[], warnin
   }
 
   // ---- deterministic SCO ids (§2.9, SHOULD)
-  if (sco && isScoType(type) && version !== null) {
+  if (sco && isScoType(type) && version !== null && (options.warnings !== false || options.strictScoIds)) {
     let expected: string | null = null;
     try { expected = computeScoId(obj, maxDepth + 1); } catch { expected = null; }
     if (expected !== null && expected !== (obj.id as string).toLowerCase()) {

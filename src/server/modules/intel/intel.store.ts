@@ -34,16 +34,6 @@ export type Prepared = { ok: true; row: StoredObjectRow } | { ok: false; id: str
 
 export const DEFAULT_TLP: Tlp = 'AMBER';
 
-const patternValidator = (p: string) => {
-  try {
-    parsePattern(p);
-    return { ok: true as const };
-  } catch (e) {
-    if (e instanceof PatternSyntaxError) return { ok: false as const, message: e.message };
-    throw e;
-  }
-};
-
 const ts = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
 
 function searchText(o: Record<string, unknown>): string {
@@ -63,9 +53,18 @@ function searchText(o: Record<string, unknown>): string {
 
 /** Normalised observable keys an indicator's pattern names (only simple value comparisons). */
 export function patternKeys(pattern: string): string[] {
+  try {
+    return patternKeysOf(parsePattern(pattern));
+  } catch {
+    return [];
+  }
+}
+
+/** patternKeys of an already parsed pattern (prepareObject parses each pattern once, for both uses). */
+function patternKeysOf(ast: ReturnType<typeof parsePattern>): string[] {
   let values;
   try {
-    values = extractObservableValuesDetailed(parsePattern(pattern)).values;
+    values = extractObservableValuesDetailed(ast).values;
   } catch {
     return [];
   }
@@ -113,7 +112,19 @@ export function versionOf(o: Record<string, unknown>): string {
 }
 
 export function prepareObject(input: unknown, share: ShareOptions, audience: { communityIds: string[] }): Prepared {
-  const result = validateStixObject(input, { patternValidator });
+  // The validator's parse of the pattern is kept for the correlation keys (one parse per indicator).
+  let parsed: { pattern: string; ast: ReturnType<typeof parsePattern> } | null = null;
+  const keepingValidator = (p: string) => {
+    try {
+      parsed = { pattern: p, ast: parsePattern(p) };
+      return { ok: true as const };
+    } catch (e) {
+      if (e instanceof PatternSyntaxError) return { ok: false as const, message: e.message };
+      throw e;
+    }
+  };
+  // Warnings are not reported by the store: skip the work only they need.
+  const result = validateStixObject(input, { patternValidator: keepingValidator, warnings: false });
   const obj = input as Record<string, unknown>;
   const id = typeof obj?.id === 'string' ? obj.id : null;
   if (!result.ok) return { ok: false, id, errors: result.errors };
@@ -123,7 +134,12 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
   const object = obj.type === 'marking-definition' || own === tlp ? obj : (applyTlp(obj, tlp) as Record<string, unknown>);
   let observableKeys: string[] = [];
   try {
-    observableKeys = isScoType(String(obj.type)) ? observableKeysOfSco(obj) : obj.type === 'indicator' && obj.pattern_type === 'stix' ? patternKeys(String(obj.pattern)) : [];
+    const kept = parsed as { pattern: string; ast: ReturnType<typeof parsePattern> } | null;
+    observableKeys = isScoType(String(obj.type))
+      ? observableKeysOfSco(obj)
+      : obj.type === 'indicator' && obj.pattern_type === 'stix'
+        ? kept && kept.pattern === obj.pattern ? patternKeysOf(kept.ast) : patternKeys(String(obj.pattern))
+        : [];
   } catch {
     observableKeys = [];
   }
