@@ -20,7 +20,7 @@ import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts
  * uploading organisation. The next batch is prepared (validated) while the previous one is written.
  */
 export const INGEST_JOB = 'intel.ingest';
-export const BATCH_SIZE = 1000;
+export const BATCH_SIZE = 5000;
 /** Stored per-object errors per ingest; the rest are counted in errors_omitted. */
 export const MAX_STORED_ERRORS = 1000;
 export const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
