@@ -450,8 +450,9 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
 const KIND_LABELS: Record<string, string> = { create: 'Draft started', submit: 'Reported', triage: 'Priority set', status: 'Status changed', assign: 'Assignment', note: 'Note', playbook: 'Playbook applied', 'task.add': 'Task added', 'task.done': 'Task done', 'task.reopen': 'Task reopened', 'task.update': 'Task changed', attachment: 'File added', 'observables.share': 'Shared as indicators', consent: 'Consent', escalate: 'Escalated' };
 
 /** The change an entry records, in words (its body holds the note or rationale). */
-function describe(e: TimelineEntry, people: Map<string, string>): string | null {
-  const d = e.details as { from?: string | null; to?: string | null; priority?: string };
+function describe(e: TimelineEntry, people: Map<string, string>, tasks: Map<string, string>): string | null {
+  const d = e.details as { from?: string | null; to?: string | null; priority?: string; taskId?: string };
+  if (e.kind.startsWith('task.') && !e.body && d.taskId) return tasks.get(d.taskId) ?? null;
   if (e.kind === 'status' && d.to) return `${STATUS_LABELS[d.from as Status] ?? d.from ?? '—'} → ${STATUS_LABELS[d.to as Status] ?? d.to}`;
   if (e.kind === 'triage' && d.priority) return `Priority: ${PRIORITY_LABELS[d.priority as Priority] ?? d.priority}`;
   if (e.kind === 'assign') return d.to ? `Assigned to ${people.get(d.to) ?? 'someone on the case'}` : 'Unassigned';
@@ -460,6 +461,8 @@ function describe(e: TimelineEntry, people: Map<string, string>): string | null 
 
 function Timeline({ i }: { i: Incident }) {
   const people = usePeople(i.id);
+  const taskList = useQuery({ queryKey: ['incident', i.id, 'tasks'], queryFn: () => call(api.GET('/api/incidents/{id}/tasks', { params: { path: { id: i.id } } })) });
+  const taskTitles = new Map((taskList.data?.items ?? []).map((t) => [t.id, t.title]));
   const refresh = useRefresh(i.id);
   const announce = useAnnounce();
   const t = useQuery({ queryKey: ['incident', i.id, 'timeline'], queryFn: () => call(api.GET('/api/incidents/{id}/timeline', { params: { path: { id: i.id } } })) });
@@ -492,7 +495,7 @@ function Timeline({ i }: { i: Incident }) {
                 <Text fz="sm">
                   <b>{KIND_LABELS[e.kind] ?? e.kind}</b> · {e.actorName} · <span className="nowrap">{fmtDateTime(e.at)}</span>
                 </Text>
-                {describe(e, people) ? <Text fz="sm">{describe(e, people)}</Text> : null}
+                {describe(e, people, taskTitles) ? <Text fz="sm">{describe(e, people, taskTitles)}</Text> : null}
                 {e.body ? (
                   <Text fz="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
                     {e.body}

@@ -141,7 +141,7 @@ export function IncidentListPage() {
 
       {data?.items.length ? (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={980}>
+          <Table.ScrollContainer minWidth={900}>
             <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md" fz="sm" data-testid="incident-list">
               <caption style={{ position: 'absolute', left: -10000 }}>Incidents, newest report first</caption>
               <Table.Thead>
@@ -152,7 +152,6 @@ export function IncidentListPage() {
                   <Table.Th>Election</Table.Th>
                   <Table.Th>State</Table.Th>
                   <Table.Th>Reported</Table.Th>
-                  <Table.Th>TLP</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -162,10 +161,13 @@ export function IncidentListPage() {
                       <Anchor component={Link} to={incidentPath(i.id)} fw={600} style={{ wordBreak: 'break-word' }}>
                         {i.title}
                       </Anchor>
-                      <Text fz="xs" c="dimmed">
-                        #{i.ref}
-                        {i.incidentType ? ` · ${TYPE_LABELS[i.incidentType as keyof typeof TYPE_LABELS] ?? i.incidentType}` : ''}
-                      </Text>
+                      <Group gap={6} mt={2}>
+                        <TlpBadge tlp={i.tlp} />
+                        <Text fz="xs" c="dimmed">
+                          #{i.ref}
+                          {i.incidentType ? ` · ${TYPE_LABELS[i.incidentType as keyof typeof TYPE_LABELS] ?? i.incidentType}` : ''}
+                        </Text>
+                      </Group>
                     </Table.Td>
                     <Table.Td>
                       <Stack gap={4} align="flex-start">
@@ -186,9 +188,6 @@ export function IncidentListPage() {
                     </Table.Td>
                     <Table.Td className="nowrap">{stateName(i.jurisdictionFips)}</Table.Td>
                     <Table.Td className="nowrap">{fmtDateTime(i.submittedAt)}</Table.Td>
-                    <Table.Td>
-                      <TlpBadge tlp={i.tlp} />
-                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
