@@ -61,7 +61,7 @@ export function Overview() {
                   <Title order={3} fz="md">
                     {l.title}
                   </Title>
-                  <Badge variant="outline" color={l.available.length ? 'green.9' : 'gray.7'}>
+                  <Badge variant="outline" color={l.available.length ? '#1e6b34' : 'gray.7'}>
                     {l.available.length ? 'Available' : 'Coming'}
                   </Badge>
                 </Group>
