@@ -2057,9 +2057,20 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Full text (websearch syntax: "quoted phrase", OR, -not) over names, descriptions, patterns, values */
+                    q?: string;
                     type?: string | string[];
+                    tlp?: string | string[];
+                    source?: string;
+                    ownerOrgId?: string;
                     /** @description Added at or after */
                     since?: string;
+                    /** @description Added before */
+                    until?: string;
+                    modifiedSince?: string;
+                    modifiedUntil?: string;
+                    /** @description An observable value (1.2.3.4, evil.example, a URL, e-mail or hash; or typed: ipv4-addr:1.2.3.4) */
+                    observable?: string;
                     /** @description A community id: only objects shared with it */
                     collection?: string;
                 };
