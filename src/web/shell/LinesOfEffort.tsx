@@ -70,7 +70,7 @@ export function LineOfEffortPage({ line }: { line: LineOfEffort }) {
           <List spacing="xs">
             {line.available.map((a) => (
               <List.Item key={a.to}>
-                <Anchor component={Link} to={a.to} fw={600}>
+                <Anchor component={Link} to={a.to} fw={600} underline="always">
                   {a.label}
                 </Anchor>{' '}
                 — {a.description}

@@ -13,10 +13,10 @@ export function WarningPage() {
         <Card withBorder padding="lg" radius="md">
           <Title order={2} fz="lg" mb="sm">Available now</Title>
           <List spacing="xs">
-            <List.Item><Anchor component={Link} to={ALERTS_BASE}>Alerts and advisories</Anchor>: read what was sent to you and acknowledge it</List.Item>
-            <List.Item><Anchor component={Link} to={`${ALERTS_BASE}/new`}>Draft an alert</Anchor> (analysts): target organisations by kind, state and community, with TLP; High and Severe need a second analyst</List.Item>
+            <List.Item><Anchor underline="always" component={Link} to={ALERTS_BASE}>Alerts and advisories</Anchor>: read what was sent to you and acknowledge it</List.Item>
+            <List.Item><Anchor underline="always" component={Link} to={`${ALERTS_BASE}/new`}>Draft an alert</Anchor> (analysts): target organisations by kind, state and community, with TLP; High and Severe need a second analyst</List.Item>
             <List.Item>Unacknowledged High and Severe alerts are escalated by email to the 24x7 contacts in the directory</List.Item>
-            <List.Item><Anchor component={Link} to="/infrastructure/incidents">Incident reports</Anchor> and their shared timeline</List.Item>
+            <List.Item><Anchor underline="always" component={Link} to="/infrastructure/incidents">Incident reports</Anchor> and their shared timeline</List.Item>
           </List>
         </Card>
         <Card withBorder padding="lg" radius="md">
@@ -26,7 +26,7 @@ export function WarningPage() {
             <List.Item>Mail preferences per alert level and webhooks (available through the API)</List.Item>
           </List>
           <Text c="dimmed" fz="sm" mt="md">
-            <Anchor component={Link} to="/directory/jurisdictions">Look up 24x7 contacts by state or county</Anchor>
+            <Anchor underline="always" component={Link} to="/directory/jurisdictions">Look up 24x7 contacts by state or county</Anchor>
           </Text>
         </Card>
       </SimpleGrid>
