@@ -14,7 +14,7 @@ import type { Tlp } from '../../core/access/tlp.ts';
 import { withTx, type Tx } from '../../core/db.ts';
 import { errors, type FieldProblem } from '../../core/http/errors.ts';
 import type { IntelDeps } from './index.ts';
-import type { ObjectRow } from './intel.repo.ts';
+import type { ObjectFilters, ObjectRow } from './intel.repo.ts';
 import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
 import { countOutcomes, prepareBatch, writeBatch, type BatchItem } from './ingest.batch.ts';
 import type {
@@ -166,6 +166,27 @@ function referencesOf(o: Record<string, unknown>, cap = 1000): { property: strin
   return out;
 }
 
+/** The store's filters from search (or export) query parameters; an observable value is normalised to its key. */
+function filtersOf(q: Omit<SearchQuery, 'cursor' | 'limit'>): ObjectFilters {
+  let observable: string | undefined;
+  if (q.observable) {
+    observable = observableKey(q.observable) ?? undefined;
+    if (!observable) throw errors.validation([{ path: 'query.observable', message: 'not an observable value this store indexes' }]);
+  }
+  return {
+    text: q.q?.trim() || undefined,
+    types: q.type,
+    tlp: q.tlp as Tlp[] | undefined,
+    source: q.source,
+    ownerOrgId: q.ownerOrgId,
+    since: q.since ? new Date(q.since) : undefined,
+    until: q.until ? new Date(q.until) : undefined,
+    modifiedSince: q.modifiedSince ? new Date(q.modifiedSince) : undefined,
+    modifiedUntil: q.modifiedUntil ? new Date(q.modifiedUntil) : undefined,
+    observable,
+  };
+}
+
 export function createIntelService(deps: IntelDeps) {
   const { repo } = deps;
   const db = deps.core.database.db;
@@ -246,29 +267,16 @@ export function createIntelService(deps: IntelDeps) {
   return {
     async search(actor: Actor, q: SearchQuery) {
       requireReader(actor);
-      let key: string | null = null;
-      if (q.observable) {
-        key = observableKey(q.observable);
-        if (!key) throw errors.validation([{ path: 'query.observable', message: 'not an observable value this store indexes' }]);
-      }
+      const filters = filtersOf(q);
       const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = await repo.searchPage(actor, {
-        text: q.q?.trim() || undefined,
-        types: q.type,
-        tlp: q.tlp as Tlp[] | undefined,
-        source: q.source,
-        ownerOrgId: q.ownerOrgId,
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
-        modifiedSince: q.modifiedSince ? new Date(q.modifiedSince) : undefined,
-        modifiedUntil: q.modifiedUntil ? new Date(q.modifiedUntil) : undefined,
-        observable: key ?? undefined,
+        ...filters,
         cursor: cursor ? { dateAdded: cursor.at, pk: cursor.pk } : undefined,
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { items: page.map(summaryOf), nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursorAt, last.pk) : null, observableKey: key };
+      return { items: page.map(summaryOf), nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursorAt, last.pk) : null, observableKey: filters.observable ?? null };
     },
 
     async get(actor: Actor, id: string): Promise<ObjectDetail> {
@@ -407,24 +415,7 @@ export function createIntelService(deps: IntelDeps) {
      */
     async *exportBundle(actor: Actor, q: Omit<SearchQuery, 'cursor' | 'limit'> & { communityId?: string }): AsyncGenerator<string> {
       requireReader(actor);
-      let observable: string | undefined;
-      if (q.observable) {
-        observable = observableKey(q.observable) ?? undefined;
-        if (!observable) throw errors.validation([{ path: 'query.observable', message: 'not an observable value this store indexes' }]);
-      }
-      const filters = {
-        text: q.q?.trim() || undefined,
-        types: q.type,
-        tlp: q.tlp as Tlp[] | undefined,
-        source: q.source,
-        ownerOrgId: q.ownerOrgId,
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
-        modifiedSince: q.modifiedSince ? new Date(q.modifiedSince) : undefined,
-        modifiedUntil: q.modifiedUntil ? new Date(q.modifiedUntil) : undefined,
-        observable,
-        communityId: q.communityId,
-      };
+      const filters = { ...filtersOf(q), communityId: q.communityId };
       yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[`;
       let after: { at: string; pk: number } | null = null;
       let first = true;
