@@ -192,7 +192,9 @@ describe('incidents: report → triage → playbook → closure', () => {
     await expectAccessible(analyst, 'incident case: 409');
 
     for (let k = 0; k < n; k++) {
-      await boxes.nth(k).check();
+      // The checkbox is controlled by the server's answer: click, then wait for the count (check() would
+      // assert the box flipped before the server answered).
+      await boxes.nth(k).click();
       await tasks.getByTestId('task-progress').filter({ hasText: `${k + 1} of ${n} done` }).waitFor();
     }
     const timeline = c.section('Timeline');
