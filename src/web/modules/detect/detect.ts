@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, call, getCsrfToken, toApiError, type paths } from '../../api';
+import { api, call, uploadWithProgress, type paths } from '../../api';
 import type { Tlp } from '../../theme';
 
 /** Types of the detection API (/api/detect), from the generated contract. */
@@ -63,28 +63,9 @@ export function contentType(file: File): string {
   return 'application/octet-stream';
 }
 
-/** Uploads a log with XMLHttpRequest, which reports upload progress (fetch does not). */
+/** Uploads a log with progress (see uploadWithProgress). */
 export function uploadLog(url: string, file: File, onProgress: (f: number) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    const csrf = getCsrfToken();
-    if (csrf) xhr.setRequestHeader('x-csrf-token', csrf);
-    xhr.setRequestHeader('content-type', contentType(file));
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Run);
-      else reject(toApiError(new Response(null, { status: xhr.status, statusText: xhr.statusText }), body));
-    };
-    xhr.onerror = () => reject(toApiError(new Response(null, { status: 599, statusText: 'Network error' }), undefined));
-    xhr.send(file);
-  });
+  return uploadWithProgress<Run>(url, file, contentType(file), onProgress);
 }
 
 /** State and territory names by 2-digit FIPS (from the directory's jurisdictions), for "seen in Arizona". */

@@ -1,4 +1,4 @@
-import { getCsrfToken, toApiError, type Me, type paths } from '../../api';
+import { uploadWithProgress, type Me, type paths } from '../../api';
 import type { Tlp } from '../../theme';
 
 export { queryString } from '../intel/intel';
@@ -227,26 +227,8 @@ export function roleOf(me: Me) {
 
 /** Uploads one attachment with XMLHttpRequest (which reports upload progress; fetch does not). */
 export function uploadAttachment(incidentId: string, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/incidents/${encodeURIComponent(incidentId)}/attachments?filename=${encodeURIComponent(file.name)}`);
-    const csrf = getCsrfToken();
-    if (csrf) xhr.setRequestHeader('x-csrf-token', csrf);
-    xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Attachment);
-      else reject(toApiError(new Response(null, { status: xhr.status, statusText: xhr.statusText }), body));
-    };
-    xhr.onerror = () => reject(toApiError(new Response(null, { status: 599, statusText: 'Network error' }), undefined));
-    xhr.send(file);
-  });
+  const url = `/api/incidents/${encodeURIComponent(incidentId)}/attachments?filename=${encodeURIComponent(file.name)}`;
+  return uploadWithProgress<Attachment>(url, file, file.type || 'application/octet-stream', onProgress);
 }
 
 /** The refusal of an attachment in words an official understands. */

@@ -2,7 +2,7 @@ import { Anchor, Button, Group, Paper, Progress, SegmentedControl, Select, Simpl
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type DragEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, call, getCsrfToken, rawFetch, toApiError } from '../../api';
+import { api, call, rawFetch, toApiError, uploadWithProgress } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { fmtDateTime, plural } from '../../components/format';
@@ -39,28 +39,9 @@ async function guessKind(file: File): Promise<Kind> {
 
 const fmtBytes = (n: number) => (n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
-/** Uploads with XMLHttpRequest, which reports upload progress (fetch does not). */
+/** Uploads with progress (see uploadWithProgress). */
 function upload(url: string, file: File, onProgress: (f: number) => void): Promise<Ingest> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    const csrf = getCsrfToken();
-    if (csrf) xhr.setRequestHeader('x-csrf-token', csrf);
-    xhr.setRequestHeader('content-type', 'application/octet-stream');
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Ingest);
-      else reject(toApiError(new Response(null, { status: xhr.status, statusText: xhr.statusText }), body));
-    };
-    xhr.onerror = () => reject(toApiError(new Response(null, { status: 599, statusText: 'Network error' }), undefined));
-    xhr.send(file);
-  });
+  return uploadWithProgress<Ingest>(url, file, 'application/octet-stream', onProgress);
 }
 
 function StatusText({ i }: { i: Ingest }) {
