@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expectAccessible } from './models/a11y.ts';
 import { AlertsModel } from './models/AlertModels.ts';
-import { ShellModel } from './models/ShellModel.ts';
-import { SignInModel } from './models/SignInModel.ts';
+import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
 
 let s: Stack;
@@ -17,16 +16,7 @@ let stateMember: Page;
 /** A campaign member: not in the OFFICIALS community, so outside a TLP:GREEN OFFICIALS alert. */
 let outsider: Page;
 
-async function signIn(email: string): Promise<Page> {
-  const page = await (await s.context()).newPage();
-  const model = new SignInModel(page);
-  await model.goto();
-  await model.submitPassword(email, TEST_PASSWORD);
-  await model.expectCodeStep();
-  await model.enterTotp(TOTP_SECRET);
-  await new ShellModel(page).expectOverview();
-  return page;
-}
+const signIn = async (email: string): Promise<Page> => signedInPage(await s.context(), email, TEST_PASSWORD, TOTP_SECRET);
 
 beforeAll(async () => {
   s = await startStack();

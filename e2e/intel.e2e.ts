@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expectAccessible } from './models/a11y.ts';
 import { IntelCreateModel, IntelIngestModel, IntelObjectModel, IntelSearchModel } from './models/IntelModels.ts';
 import { ShellModel } from './models/ShellModel.ts';
-import { SignInModel } from './models/SignInModel.ts';
+import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
 
 let s: Stack;
@@ -15,16 +15,7 @@ let analyst: Page;
 let outsider: Page;
 const SHOTS = process.env.RAMPART_SHOTS ?? path.join(os.tmpdir(), 'rampart-intel');
 
-async function signIn(email: string): Promise<Page> {
-  const page = await (await s.context()).newPage();
-  const model = new SignInModel(page);
-  await model.goto();
-  await model.submitPassword(email, TEST_PASSWORD);
-  await model.expectCodeStep();
-  await model.enterTotp(TOTP_SECRET);
-  await new ShellModel(page).expectOverview();
-  return page;
-}
+const signIn = async (email: string): Promise<Page> => signedInPage(await s.context(), email, TEST_PASSWORD, TOTP_SECRET);
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {

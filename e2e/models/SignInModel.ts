@@ -1,4 +1,6 @@
 import { generate } from 'otplib';
+import type { BrowserContext } from 'playwright-core';
+import { ShellModel } from './ShellModel.ts';
 import type { Page } from 'playwright-core';
 import { expectAccessible } from './a11y.ts';
 
@@ -55,4 +57,16 @@ export class SignInModel {
     await this.page.getByRole('button', { name: 'Continue to Rampart' }).click();
     return { secret, recoveryCodes };
   }
+}
+
+/** A new page in `context`, signed in as `email` with password and TOTP, on the overview. */
+export async function signedInPage(context: BrowserContext, email: string, password: string, totpSecret: string): Promise<Page> {
+  const page = await context.newPage();
+  const model = new SignInModel(page);
+  await model.goto();
+  await model.submitPassword(email, password);
+  await model.expectCodeStep();
+  await model.enterTotp(totpSecret);
+  await new ShellModel(page).expectOverview();
+  return page;
 }
