@@ -16,7 +16,7 @@ import { publishEvent } from '../../core/events/events.ts';
 import { AppError, errors } from '../../core/http/errors.ts';
 import type { Core } from '../../core/module.ts';
 import type { DirectoryService } from '../directory/index.ts';
-import type { IntelPublic, ShareOptions } from '../intel/index.ts';
+import { orgIdentityId, type IntelPublic, type ShareOptions } from '../intel/index.ts';
 import { matchComplex } from './detect.complex.ts';
 import { buildDetectIndex, IndexCache, type DetectIndex } from './detect.index.ts';
 import type { DetectRepo, NewHit, RunRow } from './detect.repo.ts';
@@ -38,12 +38,8 @@ export const RUN_JOB = 'detect.run';
 export const RETROHUNT_JOB = 'detect.retrohunt';
 export const RETENTION_JOB = 'detect.retention';
 
-/**
- * The organisation identity intel uses for created_by_ref (intel.service.ts `orgIdentityId`, not
- * exported through intel's index): identity--UUIDv5(namespace, org id). Same namespace, same ids.
- */
-const ORG_IDENTITY_NAMESPACE = '6b1c3a52-2f0e-5a4e-9a57-2d5f6e0c8a11';
-export const orgIdentityId = (orgId: string) => `identity--${uuidv5(ORG_IDENTITY_NAMESPACE, orgId)}`;
+/** The organisation identity intel uses for created_by_ref (one id per organisation, owned by intel). */
+export { orgIdentityId };
 /** Namespace of this module's deterministic sighting ids (one sighting per organisation, indicator and TLP). */
 const SIGHTING_NAMESPACE = '0f4f7f0e-3b8e-5d55-a6a4-5f0a9d9e2d10';
 

@@ -10,6 +10,8 @@ import { intelApi } from './intel.routes.ts';
 import { taxiiModule } from './taxii/index.ts';
 
 export { prepareObject, storeRows, patternKeys, DEFAULT_TLP, type ShareOptions } from './intel.store.ts';
+/** The STIX identity id of an organisation (created_by_ref, where_sighted_refs). */
+export { orgIdentityId } from './intel.service.ts';
 export type { IntelRepo } from './intel.repo.ts';
 export type { IndicatorFeedRow } from './indicator-feed.repo.ts';
 
