@@ -89,6 +89,10 @@ export interface SightingRow extends Sharing {
   modified: Date;
 }
 
+const SIGHTING_COLS = sql`s.id, s.indicator_id AS "indicatorId", s.org_id AS "orgId", s.count, s.first_seen AS "firstSeen",
+  s.last_seen AS "lastSeen", s.created, s.modified, s.owner_org_id AS "ownerOrgId", s.tlp, s.community_ids AS "communityIds",
+  s.recipient_org_ids AS "recipientOrgIds", s.recipient_user_ids AS "recipientUserIds", s.created_by AS "createdBy"`;
+
 export interface RunSummaryUpdate {
   status: RunStatus;
   format?: string | null;
@@ -239,10 +243,23 @@ export function createDetectRepo(db: Db) {
     },
 
     /** Sightings the actor may see (the stored sighting's own sharing), newest first. */
+    /** Sightings the actor may see, last changed first, after the keyset `before` (the situation room's feed); or the one with `id`. */
+    async recentSightings(actor: Actor, q: { limit: number; before?: { at: Date; id: string }; id?: string }): Promise<SightingRow[]> {
+      const after = q.before ? sql`AND (s.modified, s.id) < (${q.before.at}, ${q.before.id})` : sql``;
+      const one = q.id !== undefined ? sql`AND s.id = ${q.id}` : sql``;
+      const r = await sql<SightingRow>`SELECT ${SIGHTING_COLS} FROM detect_sightings s WHERE s.count > 0 AND ${visibleTo(actor, 's')} ${after} ${one}
+        ORDER BY s.modified DESC, s.id DESC LIMIT ${q.limit}`.execute(db);
+      return r.rows;
+    },
+    /** Sightings the actor may see changed at or after `since`, counted up to `cap`. */
+    async countSightingsSince(actor: Actor, since: Date, cap: number): Promise<number> {
+      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM detect_sightings s WHERE s.count > 0 AND ${visibleTo(actor, 's')}
+        AND s.modified >= ${since} LIMIT ${cap}) c`.execute(db);
+      return r.rows[0]!.n;
+    },
+
     async visibleSightings(actor: Actor, limit: number): Promise<SightingRow[]> {
-      const r = await sql<SightingRow>`SELECT s.id, s.indicator_id AS "indicatorId", s.org_id AS "orgId", s.count, s.first_seen AS "firstSeen",
-          s.last_seen AS "lastSeen", s.created, s.modified, s.owner_org_id AS "ownerOrgId", s.tlp, s.community_ids AS "communityIds",
-          s.recipient_org_ids AS "recipientOrgIds", s.recipient_user_ids AS "recipientUserIds", s.created_by AS "createdBy"
+      const r = await sql<SightingRow>`SELECT ${SIGHTING_COLS}
         FROM detect_sightings s WHERE s.count > 0 AND ${visibleTo(actor, 's')} ORDER BY s.modified DESC LIMIT ${limit}`.execute(db);
       return r.rows;
     },

@@ -67,9 +67,14 @@ export interface DetectDeps {
   directory: DirectoryService;
 }
 
-function requireReader(actor: Actor): asserts actor is Actor & { orgId: string } {
+/** Signed in, with the read scope (shared reads such as sightings need no organisation of one's own). */
+function requireReadScope(actor: Actor): void {
   if (actor.kind === 'anonymous') throw errors.unauthenticated();
   if (!hasScope(actor, 'read')) throw errors.forbidden('AUTH_SCOPE', 'This token lacks the read scope');
+}
+
+function requireReader(actor: Actor): asserts actor is Actor & { orgId: string } {
+  requireReadScope(actor);
   if (!actor.orgId) throw errors.forbidden('DETECT_NO_ORG', 'Detection works for an organisation: act for one first');
 }
 
@@ -107,6 +112,22 @@ export function createDetectService(deps: DetectDeps) {
 
   function indexFor(orgId: string): Promise<DetectIndex> {
     return cache.get(orgId, Date.now(), async () => buildDetectIndex(intel.indicators(await orgActor(orgId)), core.clock.now()));
+  }
+
+  /** Name, kind and state of organisations, looked up once per id (for one read). */
+  function orgInfoLookup() {
+    const orgs = new Map<string, { name: string; kind: string; state: string | null } | null>();
+    return async (id: string) => {
+      if (!orgs.has(id)) {
+        try {
+          const o = await directory.getOrg(systemActor('detect'), id);
+          orgs.set(id, { name: o.name, kind: o.kind, state: o.jurisdictionFips ? o.jurisdictionFips.slice(0, 2) : null });
+        } catch {
+          orgs.set(id, null);
+        }
+      }
+      return orgs.get(id)!;
+    };
   }
 
   async function hubOrgIds(): Promise<string[]> {
@@ -464,6 +485,33 @@ export function createDetectService(deps: DetectDeps) {
       return { items, nextCursor: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
     },
 
+    /**
+     * Single sightings the reader may see (their own sharing, via visibleTo), last changed first, keyset
+     * paged, or the one with `id` — for the situation room. Each names its organisation, and its indicator
+     * only when the reader may see that too (`indicatorName` null otherwise).
+     */
+    async recentSightings(actor: Actor, q: { limit: number; before?: { at: Date; id: string }; id?: string }) {
+      requireReadScope(actor);
+      const rows = await repo.recentSightings(actor, q);
+      const orgInfo = orgInfoLookup();
+      const names = new Map<string, string | null>();
+      const out = [];
+      for (const s of rows) {
+        if (!names.has(s.indicatorId)) {
+          const ind = await intel.getVisible(actor, s.indicatorId);
+          names.set(s.indicatorId, ind ? (typeof ind.name === 'string' ? ind.name : typeof ind.pattern === 'string' ? ind.pattern : s.indicatorId) : null);
+        }
+        const o = await orgInfo(s.orgId);
+        out.push({ ...s, indicatorName: names.get(s.indicatorId)!, orgName: o?.name ?? null, state: o?.state ?? null });
+      }
+      return out;
+    },
+    /** How many sightings the reader may see changed since `since` (counted up to `cap`). */
+    async countSightingsSince(actor: Actor, since: Date, cap: number) {
+      requireReadScope(actor);
+      return repo.countSightingsSince(actor, since, cap);
+    },
+
     /** Sightings the reader may see (their own sharing, via visibleTo), by indicator the reader may see. */
     async sightings(actor: Actor, q: { limit: number }) {
       requireReader(actor);
@@ -473,18 +521,7 @@ export function createDetectService(deps: DetectDeps) {
         if (!byIndicator.has(s.indicatorId)) byIndicator.set(s.indicatorId, []);
         byIndicator.get(s.indicatorId)!.push(s);
       }
-      const orgs = new Map<string, { name: string; kind: string; state: string | null } | null>();
-      const orgInfo = async (id: string) => {
-        if (!orgs.has(id)) {
-          try {
-            const o = await directory.getOrg(systemActor('detect'), id);
-            orgs.set(id, { name: o.name, kind: o.kind, state: o.jurisdictionFips ? o.jurisdictionFips.slice(0, 2) : null });
-          } catch {
-            orgs.set(id, null);
-          }
-        }
-        return orgs.get(id)!;
-      };
+      const orgInfo = orgInfoLookup();
       const items = [];
       for (const [indicatorId, ss] of byIndicator) {
         const ind = await intel.getVisible(actor, indicatorId);

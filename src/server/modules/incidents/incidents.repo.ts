@@ -166,6 +166,23 @@ export function createIncidentsRepo(db: Db) {
       return { items: rows.rows, total: Math.min(n, LIST_TOTAL_CAP), totalCapped: n > LIST_TOTAL_CAP };
     },
 
+    /**
+     * Submitted incidents the actor may see, newest submission first, after the keyset `before`
+     * (the last one of the previous page).
+     */
+    async recentSubmitted(actor: Actor, q: { limit: number; before?: { at: Date; id: string } }): Promise<IncidentRow[]> {
+      const after = q.before ? sql`AND (i.submitted_at, i.id) < (${q.before.at}, ${q.before.id}::uuid)` : sql``;
+      const r = await sql<IncidentRow>`SELECT ${INCIDENT_COLS} FROM incidents i WHERE ${readable(actor)} AND i.status <> 'draft' AND i.submitted_at IS NOT NULL ${after}
+        ORDER BY i.submitted_at DESC, i.id DESC LIMIT ${q.limit}`.execute(db);
+      return r.rows;
+    },
+    /** Submitted incidents the actor may see, submitted at or after `since`, counted up to `cap`. */
+    async countSubmittedSince(actor: Actor, since: Date, cap: number): Promise<number> {
+      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM incidents i WHERE ${readable(actor)} AND i.status <> 'draft'
+        AND i.submitted_at >= ${since} LIMIT ${cap}) c`.execute(db);
+      return r.rows[0]!.n;
+    },
+
     async addTimeline(tx: Tx, incidentId: string, actor: Actor, at: Date, kind: string, body = '', details: Record<string, unknown> = {}): Promise<TimelineRow> {
       const r = await sql<TimelineRow>`INSERT INTO incident_timeline (incident_id, at, actor_id, actor_name, kind, body, details)
         VALUES (${incidentId}::uuid, ${at}, ${actor.userId}::uuid, ${actor.name}, ${kind}, ${body}, ${JSON.stringify(details)}::jsonb)

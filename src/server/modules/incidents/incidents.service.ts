@@ -258,6 +258,17 @@ export function createIncidentsService(d: IncidentsDeps) {
       return repo.list(actor, q);
     },
 
+    /** Submitted incidents the reader may see, newest first (keyset paging; the situation room's feed). */
+    async recent(actor: Actor, q: { limit: number; before?: { at: Date; id: string } }) {
+      requireReader(actor);
+      return repo.recentSubmitted(actor, q);
+    },
+    /** How many submitted incidents the reader may see were submitted since `since` (counted up to `cap`). */
+    async countSince(actor: Actor, since: Date, cap: number) {
+      requireReader(actor);
+      return repo.countSubmittedSince(actor, since, cap);
+    },
+
     async triage(actor: Actor, id: string, body: { priority: Priority; rationale: string; incidentType?: IncidentType }) {
       requireWriter(actor);
       await withTx(db, async (tx) => {
