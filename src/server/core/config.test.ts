@@ -22,6 +22,11 @@ describe('configuration', () => {
     expect(keys).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SEED_DEMO', 'SMTP_URL']);
     expect((err as ConfigError).message).toMatch(/PORT: /);
   });
+  test('alert escalation and fan-out settings: defaults, overrides, bad values named', () => {
+    expect(loadConfig({})).toMatchObject({ ALERTS_ESCALATE_HIGH_MINUTES: 120, ALERTS_ESCALATE_SEVERE_MINUTES: 30, ALERTS_BATCH_SIZE: 500 });
+    expect(loadConfig({ ALERTS_ESCALATE_SEVERE_MINUTES: '45', ALERTS_BATCH_SIZE: '50' })).toMatchObject({ ALERTS_ESCALATE_SEVERE_MINUTES: 45, ALERTS_BATCH_SIZE: 50 });
+    expect(() => loadConfig({ ALERTS_ESCALATE_HIGH_MINUTES: '0', ALERTS_BATCH_SIZE: 'lots' })).toThrow(/ALERTS_ESCALATE_HIGH_MINUTES: [\s\S]*ALERTS_BATCH_SIZE: /);
+  });
   test('empty values count as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).database).toBe('pglite');
   });

@@ -34,6 +34,11 @@ const ConfigSchema = z.object({
   BODY_LIMIT_MB: z.coerce.number().min(0.1).max(2048).default(10),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  /** Minutes after publication before unacknowledged High / Severe alerts escalate to 24x7 contacts. */
+  ALERTS_ESCALATE_HIGH_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(120),
+  ALERTS_ESCALATE_SEVERE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  /** Alert deliveries handled per transaction in a fan-out. */
+  ALERTS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   JOBS: bool.default(true),
 });
 

@@ -12,9 +12,7 @@ let w: World;
 let service: AlertsService;
 
 beforeAll(async () => {
-  process.env.ALERTS_BATCH_SIZE = '3'; // module setting, env override: small batches so a crash lands mid-way
-  r = await createTestRampart();
-  delete process.env.ALERTS_BATCH_SIZE;
+  r = await createTestRampart({ config: { ALERTS_BATCH_SIZE: '3' } }); // small batches so a crash lands mid-way
   w = await createWorld(r);
   service = (r.modules.find((m) => m.name === 'alerts') as unknown as { service: AlertsService }).service;
 }, 120_000);

@@ -32,7 +32,8 @@ export interface AlertsSettings {
   /** Webhook attempts before a delivery is marked failed. */
   webhookAttempts: number;
 }
-export const DEFAULT_SETTINGS: AlertsSettings = { escalateAfterMinutes: { High: 120, Severe: 30 }, batchSize: 500, webhookAttempts: 6 };
+/** Webhook attempts before a delivery is marked failed (pg-boss retries with exponential backoff in between). */
+export const WEBHOOK_ATTEMPTS = 6;
 
 /** Default mail preference per level: Severe is always immediate; digests never carry Severe. */
 export const DEFAULT_PREFS: Record<AlertLevel, 'immediate' | 'digest' | 'none'> = { Severe: 'immediate', High: 'immediate', Elevated: 'immediate', Guarded: 'digest', Low: 'digest' };

@@ -86,7 +86,7 @@ beforeAll(async () => {
   smtp = await startSmtp();
   hooks = await startReceiver();
   const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Rampart <rampart@test>', outboxDir: '/nonexistent' });
-  r = await createTestRampart({ mailer, workers: true, config: { ALLOW_PRIVATE_WEBHOOKS: 'true', PUBLIC_URL: 'https://rampart.example.org' } });
+  r = await createTestRampart({ mailer, workers: true, config: { ALLOW_PRIVATE_WEBHOOKS: 'true', PUBLIC_URL: 'https://rampart.example.org', ALERTS_ESCALATE_SEVERE_MINUTES: '45' } });
   w = await createWorld(r);
   service = (r.modules.find((m) => m.name === 'alerts') as unknown as { service: AlertsService }).service;
   r.core.events.local.on('event', (e: StoredEvent) => events.push(e));
@@ -347,13 +347,18 @@ describe('delivery channels', () => {
 });
 
 describe('escalation', () => {
-  test('unacknowledged Severe alerts escalate to 24x7 contacts after the timeout (controllable clock), once', async () => {
+  test('unacknowledged Severe alerts escalate to 24x7 contacts after the configured timeout (controllable clock), once', async () => {
     const a = await publish(draft({ title: 'Escalate me', level: 'Severe', target: { orgIds: [w.org.STATE_GA, w.org.STATE_AZ] } }));
     await w.as('AZ_MEMBER').post(`/api/alerts/${a.id}/ack`, { status: 'received' });
     expect(await service.checkEscalations()).toBe(0);
     const before = smtp.inbox.length;
-    r.core.clock.advance(31 * 60_000);
+    // ALERTS_ESCALATE_SEVERE_MINUTES is 45 here (the default is 30): 31 minutes later nothing escalates yet.
+    let moved = 31 * 60_000;
+    r.core.clock.advance(moved);
     try {
+      expect(await service.checkEscalations()).toBe(0);
+      r.core.clock.advance(15 * 60_000);
+      moved += 15 * 60_000;
       await service.checkEscalations();
       const esc = (await w.as('HUB_ANALYST').get(`/api/alerts/${a.id}/escalations`)).json().items;
       expect(esc.map((e: { orgId: string }) => e.orgId)).toEqual([w.org.STATE_GA]);
@@ -362,7 +367,7 @@ describe('escalation', () => {
       await service.checkEscalations();
       expect((await w.as('HUB_ANALYST').get(`/api/alerts/${a.id}/escalations`)).json().items).toHaveLength(1);
     } finally {
-      r.core.clock.advance(-31 * 60_000);
+      r.core.clock.advance(-moved);
     }
   });
 });

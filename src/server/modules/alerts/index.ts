@@ -1,10 +1,11 @@
+import type { Config } from '../../core/config.ts';
 import type { Core, RampartModule } from '../../core/module.ts';
 import { systemActor, type Actor } from '../../core/access/actor.ts';
 import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import { createAlertsRepo } from './alerts.repo.ts';
 import {
-  createAlertsService, DEFAULT_SETTINGS, DIGEST_JOB, ESCALATION_JOB, FANOUT_JOB, WEBHOOK_JOB, WEEKLY_JOB, WEEKLY_MAIL_JOB,
+  createAlertsService, WEBHOOK_ATTEMPTS, DIGEST_JOB, ESCALATION_JOB, FANOUT_JOB, WEBHOOK_JOB, WEEKLY_JOB, WEEKLY_MAIL_JOB,
   type AlertsService, type AlertsSettings,
 } from './alerts.service.ts';
 import { alertsRootRoutes, alertsRoutes } from './alerts.routes.ts';
@@ -13,24 +14,17 @@ import { weeklyReportPdf } from './report.pdf.ts';
 export type { AlertsService, AlertsSettings };
 export { verifyWebhook, signWebhook } from './webhook-sign.ts';
 
-/** Module settings with environment overrides (ALERTS_ESCALATE_HIGH_MINUTES, ALERTS_ESCALATE_SEVERE_MINUTES, ALERTS_BATCH_SIZE). */
-export function alertsSettings(env: Record<string, string | undefined> = process.env, base: AlertsSettings = DEFAULT_SETTINGS): AlertsSettings {
-  const num = (k: string, d: number) => {
-    const v = env[k];
-    if (v === undefined || v === '') return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${k} must be a non-negative number`);
-    return n;
-  };
+/** The module's settings from the validated core configuration (ALERTS_* keys, see docs/operations.md). */
+export function alertsSettings(config: Pick<Config, 'ALERTS_ESCALATE_HIGH_MINUTES' | 'ALERTS_ESCALATE_SEVERE_MINUTES' | 'ALERTS_BATCH_SIZE'>): AlertsSettings {
   return {
-    ...base,
-    escalateAfterMinutes: { High: num('ALERTS_ESCALATE_HIGH_MINUTES', base.escalateAfterMinutes.High), Severe: num('ALERTS_ESCALATE_SEVERE_MINUTES', base.escalateAfterMinutes.Severe) },
-    batchSize: num('ALERTS_BATCH_SIZE', base.batchSize),
+    webhookAttempts: WEBHOOK_ATTEMPTS,
+    escalateAfterMinutes: { High: config.ALERTS_ESCALATE_HIGH_MINUTES, Severe: config.ALERTS_ESCALATE_SEVERE_MINUTES },
+    batchSize: config.ALERTS_BATCH_SIZE,
   };
 }
 
 /** Warning and response: advisories and alerts, delivery, acknowledgements, the operating picture. */
-export function createAlertsModule(core: Core, deps: { intel: IntelPublic; directory: DirectoryService }, settings: AlertsSettings = alertsSettings()): RampartModule & { service: AlertsService } {
+export function createAlertsModule(core: Core, deps: { intel: IntelPublic; directory: DirectoryService }, settings: AlertsSettings = alertsSettings(core.config)): RampartModule & { service: AlertsService } {
   const repo = createAlertsRepo(core.database.db);
   const service = createAlertsService(core, repo, deps, settings);
   const now = () => core.clock.now();
