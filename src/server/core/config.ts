@@ -24,6 +24,24 @@ const ConfigSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Where uploaded files (incident attachments) are kept: `local` under DATA_DIR/files, or `s3`. */
+  FILE_STORE: z.enum(['local', 's3']).default('local'),
+  /** An S3-compatible service's URL (MinIO, Ceph, Garage…); unset: AWS S3 in S3_REGION. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)')
+    .optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,50}$/, 'must be a region name such as us-east-1').default('us-east-1'),
+  /** Object keys start with this (e.g. `rampart/`), so one bucket can serve several uses. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be path segments each ending in /, e.g. rampart/files/')
+    .default(''),
+  /** Unset (both): the AWS SDK's default credential chain (AWS_* variables, shared files, instance role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
   SEED_DEMO: bool.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Rampart <rampart@localhost>'),
@@ -40,6 +58,11 @@ const ConfigSchema = z.object({
   /** Alert deliveries handled per transaction in a fan-out. */
   ALERTS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   JOBS: bool.default(true),
+}).superRefine((c, ctx) => {
+  if (c.FILE_STORE === 's3' && !c.S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required when FILE_STORE=s3' });
+  if (!c.S3_ACCESS_KEY_ID !== !c.S3_SECRET_ACCESS_KEY) {
+    ctx.addIssue({ code: 'custom', path: [c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'], message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together' });
+  }
 });
 
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'PUBLIC_URL' | 'SEED_DEMO'> & {
