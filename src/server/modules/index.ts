@@ -8,6 +8,7 @@ import { createIntelModule } from './intel/index.ts';
 import { createDetectModule } from './detect/index.ts';
 import { createAlertsModule } from './alerts/index.ts';
 import { createIncidentsModule } from './incidents/index.ts';
+import { createRoomModule } from './room/index.ts';
 
 /**
  * The one list of modules. A new capability (assessments, exercises, campaigns, awareness, posters,
@@ -22,9 +23,10 @@ export function createModules(core: Core): { modules: RampartModule[]; resolver:
   const detect = createDetectModule(core, shared);
   const alerts = createAlertsModule(core, shared);
   const incidents = createIncidentsModule(core, shared);
+  const room = createRoomModule(core, { alerts: alerts.service, incidents: incidents.service, detect: detect.service, directory: directory.service });
   const demo = createDemoModule(core, { directory: directory.service, auth: auth.service });
   return {
-    modules: [directory, auth, audit, intel, detect, alerts, incidents, demo],
+    modules: [directory, auth, audit, intel, detect, alerts, incidents, room, demo],
     resolver: auth.resolver,
     services: { directory: directory.service, auth: auth.service, intel: intel.public },
   };
