@@ -88,7 +88,7 @@ describe('alerts: two-analyst workflow, delivery and acknowledgement', () => {
     await expectAccessible(stateMember, 'alert page: recipient');
     await stateMember.getByRole('radio', { name: /^Actioned/ }).check();
     await stateMember.getByRole('button', { name: 'Acknowledge', exact: true }).click();
-    await stateMember.getByTestId('ack-state').filter({ hasText: 'Recorded: Actioned' }).waitFor();
+    await stateMember.getByTestId('ack-state').filter({ hasText: 'You acknowledged: Actioned' }).waitFor();
     await expectAccessible(stateMember, 'alert page: acknowledged');
 
     // The author sees one organisation acknowledged.

@@ -3451,6 +3451,83 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/preview-audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many organisations and people targeting and sharing not saved yet would reach (the authoring form, live) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        target: {
+                            /** @default [] */
+                            orgKinds?: ("national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community")[];
+                            /** @default [] */
+                            states?: string[];
+                            /** @default [] */
+                            jurisdictions?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                            /** @default [] */
+                            orgIds?: string[];
+                            /** @default [] */
+                            userIds?: string[];
+                        };
+                        /** @enum {string} */
+                        tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        /** @default [] */
+                        communityIds?: string[];
+                        /** @default [] */
+                        recipientOrgIds?: string[];
+                        /** @default [] */
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organisations: number;
+                            people: number;
+                            excludedByTlp: {
+                                organisations: number;
+                                people: number;
+                            };
                         };
                     };
                 };
@@ -3469,7 +3546,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One alert */
+        /** One alert, with your own acknowledgement */
         get: {
             parameters: {
                 query?: never;
@@ -3531,6 +3608,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3641,6 +3725,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3726,6 +3817,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3815,6 +3913,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3904,6 +4009,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3993,6 +4105,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -4082,6 +4201,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };

@@ -302,6 +302,11 @@ export function createAlertsRepo(db: Db) {
       await sql`INSERT INTO alert_acks (alert_id, user_id, org_id, status, via, at) VALUES (${a.alertId}, ${a.userId}, ${a.orgId}, ${a.status}, ${a.via}, ${a.at})
         ON CONFLICT (alert_id, user_id) DO UPDATE SET status = excluded.status, via = excluded.via, at = excluded.at`.execute(tx);
     },
+    async ackOf(alertId: string, userId: string): Promise<{ status: AckStatus; at: Date; via: 'email' | 'api' } | null> {
+      const r = await sql<{ status: AckStatus; at: Date; via: 'email' | 'api' }>`SELECT status, at, via FROM alert_acks
+        WHERE alert_id = ${alertId}::uuid AND user_id = ${userId}::uuid`.execute(db);
+      return r.rows[0] ?? null;
+    },
     async ackProgress(alertId: string) {
       const [orgs, statuses, states] = await Promise.all([
         sql<{ orgId: string; people: number; acknowledged: number; escalatedAt: Date | null }>`

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { systemActor } from '../../core/access/actor.ts';
+import { systemActor, type Actor } from '../../core/access/actor.ts';
+import type { AlertRow } from './alerts.repo.ts';
 import type { AlertsService } from './alerts.service.ts';
 import { toOut } from './alerts.service.ts';
 import {
-  AckBody, AckLinkBody, AckProgress, Alert, AlertCreateBody, AlertListQuery, AlertSummary, AlertUpdateBody, Audience, Notification,
+  AckBody, AckLinkBody, AckProgress, Alert, AlertCreateBody, AlertListQuery, AlertSummary, AlertUpdateBody, Audience, AudiencePreviewBody, Notification,
   PictureStates, PictureTrends, Prefs, PrefsBody, Revision, Target, TransitionBody, TrendsQuery, Uuid, Webhook, WebhookAttempt, WebhookCreateBody, WebhookCreated,
 } from './alerts.schemas.ts';
 import { atomFeed, capXml } from './feeds.ts';
@@ -24,14 +25,18 @@ export function alertsRoutes(service: AlertsService, now: () => Date) {
       const r = await service.list(req.actor, req.query);
       return { items: r.items.map((a) => toOut(a, now())), total: r.total };
     });
+    /** An alert as the API answers it: with the caller's own acknowledgement. */
+    const read = async (actor: Actor, a: AlertRow) => ({ ...toOut(a, now()), myAcknowledgement: await service.myAcknowledgement(actor, a.id) });
     app.post('/alerts', { schema: { tags, summary: 'Draft an alert or advisory', body: AlertCreateBody, response: { 201: Alert } } }, async (req, reply) =>
-      reply.code(201).send(toOut(await service.create(req.actor, req.body), now())));
-    app.get('/alerts/:id', { schema: { tags, summary: 'One alert', params: IdParams, response: { 200: Alert } } }, async (req) => toOut(await service.getVisible(req.actor, req.params.id), now()));
+      reply.code(201).send(await read(req.actor, await service.create(req.actor, req.body))));
+    app.post('/alerts/preview-audience', { schema: { tags, summary: 'How many organisations and people targeting and sharing not saved yet would reach (the authoring form, live)', body: AudiencePreviewBody, response: { 200: Audience } } }, async (req) =>
+      service.previewDraftAudience(req.actor, req.body));
+    app.get('/alerts/:id', { schema: { tags, summary: 'One alert, with your own acknowledgement', params: IdParams, response: { 200: Alert } } }, async (req) => read(req.actor, await service.getVisible(req.actor, req.params.id)));
     app.patch('/alerts/:id', { schema: { tags, summary: 'Edit an alert (a published alert gets a new revision and recipients are notified)', params: IdParams, body: AlertUpdateBody, response: { 200: Alert } } }, async (req) =>
-      toOut(await service.update(req.actor, req.params.id, req.body), now()));
+      read(req.actor, await service.update(req.actor, req.params.id, req.body)));
     for (const action of ['submit', 'approve', 'reject', 'publish', 'withdraw'] as const) {
       app.post(`/alerts/:id/${action}`, { schema: { tags, summary: `Workflow: ${action}`, params: IdParams, body: TransitionBody, response: { 200: Alert } } }, async (req) =>
-        toOut(await service.transition(req.actor, req.params.id, action, req.body.note), now()));
+        read(req.actor, await service.transition(req.actor, req.params.id, action, req.body.note)));
     }
     app.get('/alerts/:id/revisions', { schema: { tags, summary: 'Published revisions, oldest first', params: IdParams, response: { 200: z.object({ items: z.array(Revision) }) } } }, async (req) => ({
       items: (await service.revisions(req.actor, req.params.id)).map((r) => ({ ...r, publishedAt: r.publishedAt.toISOString() })),

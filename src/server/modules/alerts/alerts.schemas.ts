@@ -82,7 +82,8 @@ export type AlertUpdateBody = z.infer<typeof AlertUpdateBody>;
 export const TransitionBody = z.strictObject({ note: z.string().max(2000).default('') });
 
 const iso = z.string();
-export const Alert = z.object({
+/** An alert as every channel carries it (API, webhook payload, revision snapshot). */
+export const AlertBase = z.object({
   id: Uuid,
   number: z.string(),
   kind: z.enum(['advisory', 'alert']),
@@ -118,9 +119,14 @@ export const Alert = z.object({
   createdAt: iso,
   updatedAt: iso,
 });
-export type AlertOut = z.infer<typeof Alert>;
+export type AlertOut = z.infer<typeof AlertBase>;
 
-export const AlertSummary = Alert.pick({ id: true, number: true, kind: true, status: true, expired: true, revision: true, level: true, title: true, summary: true, tlp: true, ownerOrgId: true, publishedAt: true, expiresAt: true, updatedAt: true });
+/** The caller's own acknowledgement (null: not acknowledged, or not a person). */
+export const MyAcknowledgement = z.object({ status: z.enum(ACK_STATUSES), at: iso, via: z.enum(['email', 'api']) }).nullable();
+/** An alert as the API answers it: with the caller's own acknowledgement. */
+export const Alert = AlertBase.extend({ myAcknowledgement: MyAcknowledgement });
+
+export const AlertSummary = AlertBase.pick({ id: true, number: true, kind: true, status: true, expired: true, revision: true, level: true, title: true, summary: true, tlp: true, ownerOrgId: true, publishedAt: true, expiresAt: true, updatedAt: true });
 
 export const AlertListQuery = z.strictObject({
   status: z.enum(ALERT_STATUSES).optional(),
@@ -131,6 +137,10 @@ export const AlertListQuery = z.strictObject({
 });
 
 export const Revision = z.object({ revision: z.number().int(), note: z.string(), publishedAt: iso, publishedBy: Uuid.nullable(), snapshot: z.record(z.string(), z.unknown()) });
+
+/** Audience preview of targeting and sharing not saved yet (the authoring form, live). */
+export const AudiencePreviewBody = z.strictObject({ target: Target, ...SharingInput });
+export type AudiencePreviewBody = z.infer<typeof AudiencePreviewBody>;
 
 export const Audience = z.object({
   organisations: z.number().int(),

@@ -9,7 +9,7 @@ import type { Core } from '../../core/module.ts';
 import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import type { AlertRow, AlertWrite, AlertsRepo, Candidate } from './alerts.repo.ts';
-import { ALERT_LEVELS, type AckStatus, type AlertCreateBody, type AlertLevel, type AlertOut, type AlertUpdateBody, type Target } from './alerts.schemas.ts';
+import { ALERT_LEVELS, type AckStatus, type AlertCreateBody, type AlertLevel, type AlertOut, type AlertUpdateBody, type AudiencePreviewBody, type Target } from './alerts.schemas.ts';
 import { renderMarkdown } from './markdown.ts';
 import { signLink, verifyLink } from './links.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
@@ -452,6 +452,22 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
     async revisions(actor: Actor, id: string) {
       await getVisible(actor, id);
       return repo.revisions(id);
+    },
+
+    /** The caller's own acknowledgement of an alert they may see (read after getVisible). */
+    async myAcknowledgement(actor: Actor, alertId: string) {
+      if (!actor.userId) return null;
+      const k = await repo.ackOf(alertId, actor.userId);
+      return k ? { status: k.status, via: k.via, at: k.at.toISOString() } : null;
+    },
+
+    /** The audience of targeting and sharing not saved yet, as if the caller created the alert now (the authoring form, live). */
+    async previewDraftAudience(actor: Actor, b: AudiencePreviewBody) {
+      requireAnalyst(actor);
+      await validate(actor, b);
+      requireTarget(b.target);
+      const aud = await audience({ ...b, ownerOrgId: actor.orgId, createdBy: actor.userId });
+      return { organisations: aud.orgs.length, people: aud.people.length, excludedByTlp: { organisations: aud.excludedOrgs, people: aud.excludedPeople } };
     },
 
     async previewAudience(actor: Actor, id: string, override?: { target?: Target }) {

@@ -226,6 +226,35 @@ describe('targeting', () => {
     expect(named.json()).toEqual({ organisations: 0, people: 1, excludedByTlp: { organisations: 0, people: 1 } });
     expect((await w.as('AZ_MEMBER').post(`/api/alerts/${green.id}/preview-audience`, {})).statusCode).toBe(403);
   });
+
+  test('unsaved targeting and sharing (the authoring form, live): the same answer the saved alert gets; bad input names the field', async () => {
+    const preview = (p: PersonaKey, body: Record<string, unknown>) => w.as(p).post('/api/alerts/preview-audience', body);
+    const target = { orgKinds: ['state_election_office', 'local_election_office'] };
+    for (const share of [{ tlp: 'GREEN', communityIds: [w.community.OFFICIALS] }, { tlp: 'AMBER', communityIds: [], recipientOrgIds: [w.org.STATE_AZ] }, { tlp: 'RED', recipientUserIds: [w.user.AZ_MEMBER] }]) {
+      const unsaved = await preview('HUB_ANALYST', { target, ...share });
+      expect(unsaved.statusCode, unsaved.body).toBe(200);
+      const saved = (await w.as('HUB_ANALYST').post('/api/alerts', draft({ communityIds: [], ...share, target }))).json();
+      expect(unsaved.json(), share.tlp).toEqual((await w.as('HUB_ANALYST').post(`/api/alerts/${saved.id}/preview-audience`, {})).json());
+    }
+    // Changing only the TLP changes the count: the form recounts without saving.
+    const green = (await preview('HUB_ANALYST', { target, tlp: 'GREEN', communityIds: [w.community.OFFICIALS] })).json();
+    const red = (await preview('HUB_ANALYST', { target, tlp: 'RED', recipientUserIds: [w.user.AZ_MEMBER] })).json();
+    expect(red.people).toBeLessThan(green.people);
+    expect(red.excludedByTlp.people).toBeGreaterThan(0);
+
+    const bad = async (body: Record<string, unknown>, path: string, status = 400) => {
+      const res = await preview('HUB_ANALYST', body);
+      expect(res.statusCode, res.body).toBe(status);
+      expect(res.json().error.details.path, JSON.stringify(body)).toBe(path);
+    };
+    await bad({ target: {}, tlp: 'GREEN' }, 'body.target');
+    await bad({ target: { communityIds: ['00000000-0000-4000-8000-000000000000'] }, tlp: 'GREEN' }, 'body.target.communityIds.0');
+    await bad({ target, tlp: 'GREEN', recipientOrgIds: ['00000000-0000-4000-8000-000000000000'] }, 'body.recipientOrgIds.0');
+    await bad({ target, tlp: 'PURPLE' }, 'body.tlp');
+    await bad({ target, tlp: 'GREEN', title: 'not a preview field' }, 'body.title');
+    expect((await preview('AZ_MEMBER', { target, tlp: 'GREEN' })).statusCode).toBe(403);
+    expect((await w.anonymous.post('/api/alerts/preview-audience', { target, tlp: 'GREEN' })).statusCode).toBe(401);
+  });
 });
 
 describe('no persona receives or sees an alert above its clearance, through any channel', () => {
@@ -301,6 +330,12 @@ describe('delivery channels', () => {
     expect(acks.byOrganisation.find((o: { orgId: string }) => o.orgId === w.org.COUNTY_FULTON).acknowledged).toBe(1);
     expect(acks.byState.find((s: { stateFips: string }) => s.stateFips === '13')).toMatchObject({ organisations: 2, acknowledgedOrganisations: 1 });
     expect((await w.as('AZ_MEMBER').get(`/api/alerts/${a.id}/acks`)).statusCode).toBe(403);
+    // Each reader gets their own acknowledgement with the alert, and only their own.
+    expect((await w.as('FULTON_MEMBER').get(`/api/alerts/${a.id}`)).json().myAcknowledgement).toMatchObject({ status: 'actioned', via: 'email' });
+    expect((await w.as('GA_ANALYST').get(`/api/alerts/${a.id}`)).json().myAcknowledgement).toBeNull();
+    expect((await w.as('GA_ANALYST').post(`/api/alerts/${a.id}/ack`, { status: 'not_applicable' })).statusCode).toBe(200);
+    expect((await w.as('GA_ANALYST').get(`/api/alerts/${a.id}`)).json().myAcknowledgement).toMatchObject({ status: 'not_applicable', via: 'api' });
+    expect((await w.as('FULTON_MEMBER').get(`/api/alerts/${a.id}`)).json().myAcknowledgement).toMatchObject({ status: 'actioned', via: 'email' });
 
     // Digest: Low goes to the digest by default.
     const lowBefore = smtp.inbox.length;

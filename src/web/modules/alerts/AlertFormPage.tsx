@@ -18,8 +18,10 @@ import { LevelBadge } from './parts';
 
 const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
 
-function AudiencePreview({ id, target }: { id: string | undefined; target: Target }) {
-  const key = JSON.stringify(target);
+/** Counts the audience of what is on the form now (targeting and sharing, saved or not), as the server's fan-out would. */
+function AudiencePreview({ target, sharing }: { target: Target; sharing: SharingValue }) {
+  const body = { target, tlp: sharing.tlp, communityIds: sharing.communityIds, recipientOrgIds: sharing.recipientOrgIds.map((r) => r.id) };
+  const key = JSON.stringify(body);
   const [debounced, setDebounced] = useState(key);
   useEffect(() => {
     const t = setTimeout(() => setDebounced(key), 400);
@@ -27,18 +29,17 @@ function AudiencePreview({ id, target }: { id: string | undefined; target: Targe
   }, [key]);
   const empty = Object.values(target).every((v) => v.length === 0);
   const q = useQuery({
-    queryKey: ['alert', id, 'audience', debounced],
-    enabled: !!id && !empty,
-    queryFn: () => call(api.POST('/api/alerts/{id}/preview-audience', { params: { path: { id: id! } }, body: { target: JSON.parse(debounced) as Target } })),
+    queryKey: ['alerts', 'audience', debounced],
+    enabled: !empty,
+    queryFn: () => call(api.POST('/api/alerts/preview-audience', { body: JSON.parse(debounced) as typeof body })),
   });
   let text: string;
-  if (!id) text = 'Save the draft to see how many organisations and people will receive it.';
-  else if (empty) text = 'Choose at least one organisation kind, state or community.';
+  if (empty) text = 'Choose at least one organisation kind, state or community.';
   else if (q.isFetching || debounced !== key) text = 'Counting recipients…';
   else if (q.error) text = 'The audience could not be counted.';
   else if (q.data) {
     const ex = q.data.excludedByTlp;
-    text = `${plural(q.data.organisations, 'organisation')}, ${plural(q.data.people, 'person', 'people')} will receive it.` + (ex.organisations || ex.people ? ` ${plural(ex.organisations, 'organisation')} and ${plural(ex.people, 'person', 'people')} are targeted but not allowed to see it under this TLP (save the TLP first to recount).` : '');
+    text = `${plural(q.data.organisations, 'organisation')}, ${plural(q.data.people, 'person', 'people')} will receive it.` + (ex.organisations || ex.people ? ` ${plural(ex.organisations, 'organisation')} and ${plural(ex.people, 'person', 'people')} are targeted but not allowed to see it under this TLP.` : '');
   } else text = '';
   return (
     <Text data-testid="audience-preview" fw={600} role="status" aria-live="polite">
@@ -161,7 +162,7 @@ function Form({ existing }: { existing?: Alert }) {
             <MultiSelect label="Organisation kinds" data={KIND_OPTIONS} value={target.orgKinds} onChange={(v) => setTarget({ ...target, orgKinds: v as Target['orgKinds'] })} searchable clearable error={f('target.orgKinds') ?? f('target')} />
             <MultiSelect label="States" data={STATE_OPTIONS} value={target.states} onChange={(v) => setTarget({ ...target, states: v })} searchable clearable />
             <MultiSelect label="Target communities" data={(communities.data ?? []).map((c) => ({ value: c.id, label: c.name }))} value={target.communityIds} onChange={(v) => setTarget({ ...target, communityIds: v })} searchable clearable />
-            <AudiencePreview id={existing?.id} target={target} />
+            <AudiencePreview target={target} sharing={sharing} />
           </Stack>
         </Paper>
 

@@ -30,13 +30,14 @@ function explain(e: unknown): string {
 
 function Acknowledge({ alert }: { alert: Alert }) {
   const announce = useAnnounce();
-  const [status, setStatus] = useState<AckStatus>('received');
-  const [done, setDone] = useState<AckStatus | null>(null);
+  const qc = useQueryClient();
+  const mine = alert.myAcknowledgement;
+  const [status, setStatus] = useState<AckStatus>(mine?.status ?? 'received');
   const m = useMutation({
     mutationFn: (s: AckStatus) => call(api.POST('/api/alerts/{id}/ack', { params: { path: { id: alert.id } }, body: { status: s } })),
-    onSuccess: (_r, s) => {
-      setDone(s);
+    onSuccess: async (_r, s) => {
       announce(`Acknowledged as ${ACK_LABELS[s]}`);
+      await qc.invalidateQueries({ queryKey: ['alert', alert.id] });
     },
   });
   return (
@@ -64,11 +65,9 @@ function Acknowledge({ alert }: { alert: Alert }) {
           <Button type="submit" loading={m.isPending}>
             Acknowledge
           </Button>
-          {done ? (
-            <Text data-testid="ack-state" fw={600}>
-              Recorded: {ACK_LABELS[done]}
-            </Text>
-          ) : null}
+          <Text data-testid="ack-state" fw={600}>
+            {mine ? `You acknowledged: ${ACK_LABELS[mine.status]}` : 'You have not acknowledged it yet.'}
+          </Text>
         </Group>
       </form>
       {m.error ? <Text c="red.8" role="alert" mt="sm">{explain(m.error)}</Text> : null}
