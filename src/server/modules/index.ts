@@ -4,10 +4,11 @@ import { createDirectoryModule } from './directory/index.ts';
 import { createAuthModule } from './auth/index.ts';
 import { createAuditModule } from './audit/index.ts';
 import { createDemoModule } from './demo/index.ts';
-import { createIntelModule } from './intel/index.ts';
-import { createDetectModule } from './detect/index.ts';
+import { createIntelModule, createIntelPicture } from './intel/index.ts';
+import { createDetectModule, createDetectPicture } from './detect/index.ts';
 import { createAlertsModule } from './alerts/index.ts';
-import { createIncidentsModule } from './incidents/index.ts';
+import { createIncidentsModule, createIncidentsPicture } from './incidents/index.ts';
+import { createPictureModule } from './picture/index.ts';
 import { createRoomModule } from './room/index.ts';
 
 /**
@@ -23,10 +24,14 @@ export function createModules(core: Core): { modules: RampartModule[]; resolver:
   const detect = createDetectModule(core, shared);
   const alerts = createAlertsModule(core, shared);
   const incidents = createIncidentsModule(core, shared);
+  const db = core.database.db;
+  const picture = createPictureModule(core, {
+    alerts: alerts.service, incidents: createIncidentsPicture(db), detect: createDetectPicture(db), intel: createIntelPicture(db), directory: directory.service,
+  });
   const room = createRoomModule(core, { alerts: alerts.service, incidents: incidents.service, detect: detect.service, directory: directory.service });
   const demo = createDemoModule(core, { directory: directory.service, auth: auth.service });
   return {
-    modules: [directory, auth, audit, intel, detect, alerts, incidents, room, demo],
+    modules: [directory, auth, audit, intel, detect, alerts, incidents, room, picture, demo],
     resolver: auth.resolver,
     services: { directory: directory.service, auth: auth.service, intel: intel.public },
   };

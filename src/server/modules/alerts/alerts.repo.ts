@@ -388,21 +388,34 @@ export function createAlertsRepo(db: Db) {
       return r.rows[0]!.value;
     },
 
-    // ---- operating picture ---------------------------------------------------------------------
-    async pictureStates(actor: Actor, now: Date) {
-      const r = await sql<{ stateFips: string; level: AlertLevel; alerts: number }>`
-        SELECT s.state AS "stateFips", a.level, count(DISTINCT a.id)::int AS alerts
+    // ---- operating picture (modules/picture calls these through the service) -------------------
+    /**
+     * Active visible alerts by level, and recipient organisations with and without an acknowledgement, per
+     * state — or, given a state, per county of it ('SS' = the whole state: alerts for the state, recipients
+     * without a county). Areas: affected jurisdictions, targeted states and targeted jurisdictions.
+     * Recipient counties read organisations.jurisdiction_fips (read-only, as the audience query does).
+     */
+    async pictureStates(actor: Actor, now: Date, stateFips?: string) {
+      const area = stateFips ? sql`f` : sql`left(f, 2)`;
+      const r = await sql<{ fips: string; level: AlertLevel; alerts: number }>`
+        SELECT s.area AS fips, a.level, count(DISTINCT a.id)::int AS alerts
         FROM alerts a CROSS JOIN LATERAL (
-          SELECT DISTINCT left(f, 2) AS state FROM unnest(a.affected_fips || coalesce(ARRAY(SELECT jsonb_array_elements_text(a.target->'states')), '{}')) f
+          SELECT DISTINCT ${area} AS area FROM unnest(a.affected_fips
+            || coalesce(ARRAY(SELECT jsonb_array_elements_text(a.target->'states')), '{}')
+            || coalesce(ARRAY(SELECT jsonb_array_elements_text(a.target->'jurisdictions')), '{}')) f
+          ${stateFips ? sql`WHERE left(f, 2) = ${stateFips}` : sql``}
         ) s
         WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now})
         GROUP BY 1, 2`.execute(db);
-      const gaps = await sql<{ stateFips: string; orgs: number; unacked: number }>`
-        SELECT g.state_fips AS "stateFips", count(*)::int AS orgs, count(*) FILTER (WHERE NOT g.acked)::int AS unacked
-        FROM (SELECT d.alert_id, d.org_id, min(d.state_fips) AS state_fips, bool_or(k.user_id IS NOT NULL) AS acked
+      const recipientArea = stateFips ? sql`coalesce(o.jurisdiction_fips, d.state_fips)` : sql`d.state_fips`;
+      const gaps = await sql<{ fips: string; orgs: number; unacked: number }>`
+        SELECT g.area AS fips, count(*)::int AS orgs, count(*) FILTER (WHERE NOT g.acked)::int AS unacked
+        FROM (SELECT d.alert_id, d.org_id, min(${recipientArea}) AS area, bool_or(k.user_id IS NOT NULL) AS acked
               FROM alerts a JOIN alert_deliveries d ON d.alert_id = a.id AND d.revision = a.revision AND d.channel = 'inapp'
+              ${stateFips ? sql`LEFT JOIN organisations o ON o.id = d.org_id AND left(o.jurisdiction_fips, 2) = d.state_fips` : sql``}
               LEFT JOIN alert_acks k ON k.alert_id = d.alert_id AND k.user_id = d.recipient
               WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now}) AND d.state_fips IS NOT NULL
+                ${stateFips ? sql`AND d.state_fips = ${stateFips}` : sql``}
               GROUP BY d.alert_id, d.org_id) g
         GROUP BY 1`.execute(db);
       return { levels: r.rows, gaps: gaps.rows };
@@ -411,7 +424,8 @@ export function createAlertsRepo(db: Db) {
     async trends(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }) {
       const where = [visibleTo(actor, 'a') as ReturnType<typeof sql>, sql`a.published_at >= ${q.from}`, sql`a.published_at < ${q.to}`];
       if (q.communityId) where.push(sql`(${q.communityId}::uuid = ANY(a.community_ids) OR a.target->'communityIds' ? ${q.communityId})`);
-      if (q.sector) where.push(sql`${q.sector} = ANY(a.affected_sectors)`);
+      // sector: alerts targeted at that kind of organisation, or naming it among the affected sectors
+      if (q.sector) where.push(sql`(a.target->'orgKinds' ? ${q.sector} OR ${q.sector} = ANY(a.affected_sectors))`);
       const cond = sql.join(where, sql` AND `);
       const [days, tta] = await Promise.all([
         sql<{ day: string; level: AlertLevel; n: number }>`SELECT to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, a.level, count(*)::int AS n

@@ -7,7 +7,7 @@ import type { AlertsService } from './alerts.service.ts';
 import { toOut } from './alerts.service.ts';
 import {
   AckBody, AckLinkBody, AckProgress, Alert, AlertCreateBody, AlertListQuery, AlertSummary, AlertUpdateBody, Audience, AudiencePreviewBody, Notification,
-  PictureStates, PictureTrends, Prefs, PrefsBody, Revision, Target, TransitionBody, TrendsQuery, Uuid, Webhook, WebhookAttempt, WebhookCreateBody, WebhookCreated,
+  Prefs, PrefsBody, Revision, Target, TransitionBody, Uuid, Webhook, WebhookAttempt, WebhookCreateBody, WebhookCreated,
 } from './alerts.schemas.ts';
 import { atomFeed, capXml } from './feeds.ts';
 import { escapeHtml } from './markdown.ts';
@@ -79,9 +79,6 @@ export function alertsRoutes(service: AlertsService, now: () => Date) {
     app.get('/webhooks/:id/deliveries', { schema: { tags, summary: 'Delivery log of a webhook (every attempt)', params: IdParams, querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }), response: { 200: z.object({ items: z.array(WebhookAttempt) }) } } }, async (req) => ({
       items: await service.webhookAttempts(req.actor, req.params.id, req.query.limit),
     }));
-
-    app.get('/picture/states', { schema: { tags: ['picture'], summary: 'Per state: active alerts by level and acknowledgement gaps (what you may see)', response: { 200: PictureStates } } }, async (req) => service.pictureStates(req.actor));
-    app.get('/picture/trends', { schema: { tags: ['picture'], summary: 'Alerts by level per day and time to acknowledge', querystring: TrendsQuery, response: { 200: PictureTrends } } }, async (req) => service.pictureTrends(req.actor, req.query));
   };
 }
 

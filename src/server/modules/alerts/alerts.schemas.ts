@@ -168,25 +168,3 @@ export const WebhookCreateBody = z.strictObject({ url: z.url({ protocol: /^https
 export const Webhook = z.object({ id: Uuid, orgId: Uuid, url: z.string(), description: z.string(), active: z.boolean(), createdAt: iso });
 export const WebhookCreated = Webhook.extend({ secret: z.string() });
 export const WebhookAttempt = z.object({ id: z.number().int(), alertId: Uuid, revision: z.number().int(), attempt: z.number().int(), statusCode: z.number().int().nullable(), ok: z.boolean(), error: z.string().nullable(), durationMs: z.number().int(), at: iso });
-
-export const PictureStates = z.object({
-  items: z.array(z.object({
-    stateFips: z.string(),
-    activeAlerts: z.number().int(),
-    byLevel: z.record(z.string(), z.number().int()),
-    recipientOrganisations: z.number().int(),
-    unacknowledgedOrganisations: z.number().int(),
-  })),
-});
-export const TrendsQuery = z.strictObject({
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
-  communityId: Uuid.optional(),
-  sector: z.string().max(200).optional(),
-});
-export const PictureTrends = z.object({
-  from: z.string(),
-  to: z.string(),
-  days: z.array(z.object({ day: z.string(), byLevel: z.record(z.string(), z.number().int()) })),
-  timeToAcknowledge: z.object({ acknowledgements: z.number().int(), medianMinutes: z.number().nullable(), p90Minutes: z.number().nullable() }),
-});

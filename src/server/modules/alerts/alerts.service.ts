@@ -618,22 +618,23 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
       if (!a || a.tlp !== 'CLEAR' || a.status !== 'published' || (a.expiresAt && a.expiresAt <= now())) throw errors.notFound('alert', 'ALERTS_NOT_FOUND');
       return a;
     },
-    async pictureStates(actor: Actor) {
+    /** Per state (or, given a state, per county of it): active visible alerts by level and acknowledgement gaps (modules/picture). */
+    async pictureStates(actor: Actor, stateFips?: string) {
       requireReader(actor);
-      const { levels, gaps } = await repo.pictureStates(actor, now());
-      const by = new Map<string, { stateFips: string; activeAlerts: number; byLevel: Record<string, number>; recipientOrganisations: number; unacknowledgedOrganisations: number }>();
-      const row = (s: string) => by.get(s) ?? by.set(s, { stateFips: s, activeAlerts: 0, byLevel: {}, recipientOrganisations: 0, unacknowledgedOrganisations: 0 }).get(s)!;
+      const { levels, gaps } = await repo.pictureStates(actor, now(), stateFips);
+      const by = new Map<string, { fips: string; activeAlerts: number; byLevel: Record<string, number>; recipientOrganisations: number; unacknowledgedOrganisations: number }>();
+      const row = (s: string) => by.get(s) ?? by.set(s, { fips: s, activeAlerts: 0, byLevel: {}, recipientOrganisations: 0, unacknowledgedOrganisations: 0 }).get(s)!;
       for (const l of levels) {
-        const r = row(l.stateFips);
+        const r = row(l.fips);
         r.byLevel[l.level] = l.alerts;
         r.activeAlerts += l.alerts;
       }
       for (const g of gaps) {
-        const r = row(g.stateFips);
+        const r = row(g.fips);
         r.recipientOrganisations = g.orgs;
         r.unacknowledgedOrganisations = g.unacked;
       }
-      return { items: [...by.values()].sort((x, y) => x.stateFips.localeCompare(y.stateFips)) };
+      return { items: [...by.values()].sort((x, y) => x.fips.localeCompare(y.fips)) };
     },
     async pictureTrends(actor: Actor, q: { from?: string; to?: string; communityId?: string; sector?: string }) {
       requireReader(actor);

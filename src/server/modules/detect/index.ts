@@ -7,6 +7,7 @@ import { detectRoutes } from './detect.routes.ts';
 import { createDetectService, RETENTION_JOB, RETROHUNT_JOB, RUN_JOB, type DetectService } from './detect.service.ts';
 
 export type { DetectService };
+export { createDetectPicture, type DetectPicture } from './detect.picture.repo.ts';
 
 /** Whether an intel.objects.added event may carry indicators (its payload lists up to 20 objects). */
 function mayCarryIndicators(e: StoredEvent): boolean {

@@ -12,6 +12,7 @@ export type { IncidentsService } from './incidents.service.ts';
 export type { FileStore, StagedFile } from './files.ts';
 export { LocalFileStore, S3FileStore } from './files.ts';
 export { PLAYBOOKS, INCIDENT_TYPES } from './playbooks.ts';
+export { createIncidentsPicture, OPEN_STATUSES, type IncidentsPicture } from './incidents.picture.repo.ts';
 
 /**
  * Incident response: reporting (CISA fields + election context), attachments in a content-addressed

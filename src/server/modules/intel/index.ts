@@ -14,6 +14,7 @@ export { prepareObject, storeRows, patternKeys, DEFAULT_TLP, type ShareOptions }
 export { orgIdentityId } from './intel.service.ts';
 export type { IntelRepo } from './intel.repo.ts';
 export type { IndicatorFeedRow } from './indicator-feed.repo.ts';
+export { createIntelPicture, type IntelPicture } from './intel.picture.repo.ts';
 
 /**
  * What other modules may use of intel (detection, alerts, incidents): store STIX objects they build

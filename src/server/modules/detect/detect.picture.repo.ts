@@ -1,0 +1,43 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Actor } from '../../core/access/actor.ts';
+import { visibleTo } from '../../core/access/visibility.ts';
+import type { Db } from '../../core/db.ts';
+
+/**
+ * Sighting aggregates for the operating picture (modules/picture), read from detect_sighting_days
+ * (migrations/0210_detect_picture.sql: per day, reporting organisation and sharing, kept by triggers)
+ * under visibleTo. A sighting is placed where its reporting organisation is (organisations.jurisdiction_fips,
+ * read-only: see the README) and counts on the day it was first recorded.
+ */
+export function createDetectPicture(db: Db) {
+  return {
+    /** Sightings first recorded since `since` that the actor may see, per state — or, given a state, per county ('SS' = the state's own organisations). */
+    async sightingsByArea(actor: Actor, q: { since: Date; stateFips?: string }): Promise<{ fips: string; n: number }[]> {
+      const area = q.stateFips ? sql`o.jurisdiction_fips` : sql`left(o.jurisdiction_fips, 2)`;
+      const r = await sql<{ fips: string; n: number }>`
+        SELECT ${area} AS fips, sum(d.sightings)::int AS n
+        FROM detect_sighting_days d JOIN organisations o ON o.id = d.org_id
+        WHERE d.day >= ${q.since}::date AND d.sightings > 0 AND o.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
+          ${q.stateFips ? sql`AND left(o.jurisdiction_fips, 2) = ${q.stateFips}` : sql``}
+        GROUP BY 1 HAVING sum(d.sightings) > 0`.execute(db);
+      return r.rows;
+    },
+
+    /**
+     * Visible sightings per day (UTC) and state ('' = an organisation without a jurisdiction), `from` ≤ day < `to`;
+     * communityId: shared with that community; sector: reported by an organisation of that kind.
+     */
+    async sightingsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; stateFips: string; n: number }[]> {
+      const where: RawBuilder<unknown>[] = [sql`d.day >= ${q.from}::date`, sql`d.day < ${q.to}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
+      if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(d.community_ids)`);
+      if (q.sector) where.push(sql`o.kind = ${q.sector}`);
+      const r = await sql<{ day: string; stateFips: string; n: number }>`
+        SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(left(o.jurisdiction_fips, 2), '') AS "stateFips", sum(d.sightings)::int AS n
+        FROM detect_sighting_days d JOIN organisations o ON o.id = d.org_id
+        WHERE ${sql.join(where, sql` AND `)}
+        GROUP BY d.day, 2 ORDER BY d.day`.execute(db);
+      return r.rows;
+    },
+  };
+}
+export type DetectPicture = ReturnType<typeof createDetectPicture>;

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Tlp } from '../../core/access/tlp.ts';
+import type { Sharing } from '../../core/access/visibility.ts';
+import { accessMismatches, createTestRampart, createWorld, PERSONA_KEYS, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
+import type { AlertsService } from '../alerts/index.ts';
+import { postureOf } from './picture.service.ts';
+
+let r: TestRampart;
+let w: World;
+let alerts: AlertsService;
+
+beforeAll(async () => {
+  r = await createTestRampart();
+  w = await createWorld(r);
+  alerts = (r.modules.find((m) => m.name === 'alerts') as unknown as { service: AlertsService }).service;
+}, 120_000);
+afterAll(async () => {
+  await r?.close();
+});
+
+const db = () => r.core.database.db;
+type Area = { fips: string; posture: string; activeAlerts: number; openIncidents: number; recentSightings: number; alertsByLevel: Record<string, number> };
+
+async function stateRow(p: PersonaKey, fips: string): Promise<Area> {
+  const res = await w.as(p).get('/api/picture/states');
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json().items as Area[]).find((s) => s.fips === fips)!;
+}
+async function countyRow(p: PersonaKey, county: string): Promise<Area> {
+  const res = await w.as(p).get(`/api/picture/states/${county.slice(0, 2)}/counties`);
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json().items as Area[]).find((s) => s.fips === county)!;
+}
+async function trendTotals(p: PersonaKey): Promise<{ indicators: number; sightings: number; alerts: number; azSightings: number }> {
+  const res = await w.as(p).get('/api/picture/trends');
+  expect(res.statusCode, res.body).toBe(200);
+  const body = res.json() as { totals: { indicators: number; sightings: number; alerts: number }; days: { sightingsByState: Record<string, number> }[] };
+  return { ...body.totals, azSightings: body.days.reduce((s, d) => s + (d.sightingsByState['04'] ?? 0), 0) };
+}
+
+/** Reads a number for every persona before and after `add`; a persona saw the record when its number grew by exactly one. */
+async function sawPerPersona(read: (p: PersonaKey) => Promise<number>, add: () => Promise<void>): Promise<(p: PersonaKey) => Promise<boolean>> {
+  const before = new Map<PersonaKey, number>();
+  for (const p of PERSONA_KEYS) before.set(p, await read(p));
+  await add();
+  return async (p) => {
+    const d = (await read(p)) - before.get(p)!;
+    if (d !== 0 && d !== 1) throw new Error(`${p}: count moved by ${d}`);
+    return d === 1;
+  };
+}
+
+async function insertSighting(orgId: string, s: Sharing, opts: { count?: number } = {}): Promise<string> {
+  const id = `sighting--${randomUUID()}`;
+  const now = r.core.clock.now();
+  await sql`INSERT INTO detect_sightings (id, indicator_id, org_id, count, first_seen, last_seen, created, modified, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by)
+    VALUES (${id}, ${`indicator--${randomUUID()}`}, ${orgId}, ${opts.count ?? 2}, ${now}, ${now}, ${now}, ${now}, ${s.ownerOrgId}, ${s.tlp},
+      ${s.communityIds}::uuid[], ${s.recipientOrgIds}::uuid[], ${s.recipientUserIds}::uuid[], ${s.createdBy})`.execute(db());
+  return id;
+}
+async function insertIncident(fips: string, s: Sharing, status = 'new'): Promise<string> {
+  const id = randomUUID();
+  const now = r.core.clock.now();
+  await sql`INSERT INTO incidents (id, status, title, jurisdiction_fips, created_at, updated_at, submitted_at, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by)
+    VALUES (${id}, ${status}, 'picture test', ${fips}, ${now}, ${now}, ${now}, ${s.ownerOrgId}, ${s.tlp}, ${s.communityIds}::uuid[], ${s.recipientOrgIds}::uuid[], ${s.recipientUserIds}::uuid[], ${s.createdBy})`.execute(db());
+  return id;
+}
+async function insertIndicator(s: Sharing): Promise<void> {
+  const id = `indicator--${randomUUID()}`;
+  const now = r.core.clock.now().toISOString();
+  const object = { type: 'indicator', spec_version: '2.1', id, created: now, modified: now, pattern: "[ipv4-addr:value = '198.51.100.7']", pattern_type: 'stix', valid_from: now };
+  await sql`INSERT INTO stix_objects (id, type, version, created, modified, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by, object)
+    VALUES (${id}, 'indicator', ${now}, ${now}, ${now}, ${s.ownerOrgId}, ${s.tlp}, ${s.communityIds}::uuid[], ${s.recipientOrgIds}::uuid[], ${s.recipientUserIds}::uuid[], ${s.createdBy}, ${JSON.stringify(object)}::jsonb)`.execute(db());
+}
+const sharing = (over: Partial<Sharing> & { tlp: Tlp }): Sharing => ({ ownerOrgId: null, communityIds: [], recipientOrgIds: [], recipientUserIds: [], createdBy: null, ...over });
+
+async function publishAlert(body: Record<string, unknown>): Promise<{ id: string; sharing: Sharing }> {
+  const c = await w.as('HUB_ANALYST').post('/api/alerts', { summary: 'picture', body: 'text', target: { orgKinds: ['state_election_office', 'local_election_office'] }, ...body });
+  expect(c.statusCode, c.body).toBe(201);
+  const id = c.json().id as string;
+  expect((await w.as('HUB_ANALYST').post(`/api/alerts/${id}/submit`, {})).statusCode).toBe(200);
+  const p = await w.as('HUB_ANALYST').post(`/api/alerts/${id}/publish`, {});
+  expect(p.statusCode, p.body).toBe(200);
+  await alerts.fanout(id, p.json().revision);
+  const row = (await sql<Sharing>`SELECT owner_org_id AS "ownerOrgId", tlp, community_ids AS "communityIds", recipient_org_ids AS "recipientOrgIds",
+    recipient_user_ids AS "recipientUserIds", created_by AS "createdBy" FROM alerts WHERE id = ${id}`.execute(db())).rows[0]!;
+  return { id, sharing: row };
+}
+
+describe('access: counts never include what the actor may not see', () => {
+  test('an AMBER sighting of Maricopa County: the map, the drill-down and the trends agree with the visibility rule', async () => {
+    const s = sharing({ tlp: 'AMBER', ownerOrgId: w.org.COUNTY_MARICOPA, recipientOrgIds: [w.org.HUB] });
+    const read = async (p: PersonaKey) => (await stateRow(p, '04')).recentSightings * 1e6 + (await countyRow(p, '04013')).recentSightings * 1e3 + (await trendTotals(p)).azSightings;
+    const before = new Map<PersonaKey, number>();
+    for (const p of PERSONA_KEYS) before.set(p, await read(p));
+    await insertSighting(w.org.COUNTY_MARICOPA, s);
+    // one more in the state, in the county and in the trend line of the state: 1e6 + 1e3 + 1
+    const bad = await accessMismatches(w, s, async (p) => {
+      const d = (await read(p)) - before.get(p)!;
+      if (d !== 0 && d !== 1_001_001) throw new Error(`${p}: ${d}`);
+      return d !== 0;
+    });
+    expect(bad).toEqual([]);
+    expect(await w.expectedViewers(s)).not.toContain('FULTON_MEMBER');
+    expect(await w.expectedViewers(s)).toContain('MARICOPA_MEMBER');
+  });
+
+  test('a GREEN sighting shared with the officials community, and a RED one to a named person', async () => {
+    for (const s of [
+      sharing({ tlp: 'GREEN', ownerOrgId: w.org.COUNTY_MARICOPA, communityIds: [w.community.OFFICIALS] }),
+      sharing({ tlp: 'RED', ownerOrgId: w.org.COUNTY_MARICOPA, recipientUserIds: [w.user.GA_ANALYST] }),
+    ]) {
+      const saw = await sawPerPersona(async (p) => (await stateRow(p, '04')).recentSightings, async () => void (await insertSighting(w.org.COUNTY_MARICOPA, s)));
+      expect(await accessMismatches(w, s, saw)).toEqual([]);
+    }
+  });
+
+  test('an AMBER incident of Maricopa County is an open incident only for those who may see it; a closed one counts for nobody', async () => {
+    const s = sharing({ tlp: 'AMBER', ownerOrgId: w.org.COUNTY_MARICOPA, recipientOrgIds: [w.org.HUB] });
+    const read = async (p: PersonaKey) => (await stateRow(p, '04')).openIncidents * 1000 + (await countyRow(p, '04013')).openIncidents;
+    const saw = await sawPerPersona(async (p) => (await read(p)) / 1001, async () => void (await insertIncident('04013', s)));
+    expect(await accessMismatches(w, s, saw)).toEqual([]);
+    const hub = await read('HUB_ANALYST');
+    await insertIncident('04013', sharing({ tlp: 'CLEAR' }), 'closed');
+    expect(await read('HUB_ANALYST')).toBe(hub);
+    expect((await stateRow('FULTON_MEMBER', '04')).openIncidents).toBe(0);
+  });
+
+  test('a RED alert to named recipients counts for them and its author only (map, drill-down, trends)', async () => {
+    const read = async (p: PersonaKey) => (await stateRow(p, '04')).alertsByLevel.Guarded * 1000 + (await trendTotals(p)).alerts;
+    const before = new Map<PersonaKey, number>();
+    for (const p of PERSONA_KEYS) before.set(p, await read(p));
+    const a = await publishAlert({ title: 'Red picture', level: 'Guarded', tlp: 'RED', communityIds: [], recipientUserIds: [w.user.AZ_MEMBER], affectedJurisdictions: ['04'] });
+    const bad = await accessMismatches(w, a.sharing, async (p) => {
+      const d = (await read(p)) - before.get(p)!;
+      if (d !== 0 && d !== 1001) throw new Error(`${p}: ${d}`);
+      return d !== 0;
+    });
+    expect(bad).toEqual([]);
+    expect(await w.expectedViewers(a.sharing)).toEqual(new Set(['HUB_ANALYST', 'AZ_MEMBER']));
+  });
+
+  test('an AMBER alert for a county shows on that county for its audience', async () => {
+    const a = await publishAlert({ title: 'Maricopa picture', level: 'Elevated', tlp: 'AMBER', communityIds: [], recipientOrgIds: [w.org.STATE_AZ], affectedJurisdictions: ['04013'] });
+    // the only Elevated alert for this county in this file: a persona counts it exactly when the rule lets it see it
+    const viewers = await w.expectedViewers(a.sharing);
+    for (const p of PERSONA_KEYS) expect((await countyRow(p, '04013')).alertsByLevel.Elevated, p).toBe(viewers.has(p) ? 1 : 0);
+    const az = await countyRow('AZ_ANALYST', '04013');
+    expect(az.posture === 'Elevated' || az.posture === 'High' || az.posture === 'Severe').toBe(true);
+    expect((await countyRow('FULTON_MEMBER', '04013')).alertsByLevel.Elevated).toBe(0);
+  });
+
+  test('indicators shared per day: only the visible ones', async () => {
+    const s = sharing({ tlp: 'AMBER+STRICT', ownerOrgId: w.org.STATE_GA });
+    const saw = await sawPerPersona(async (p) => (await trendTotals(p)).indicators, () => insertIndicator(s));
+    expect(await accessMismatches(w, s, saw)).toEqual([]);
+  });
+});
+
+describe('filters', () => {
+  test('sector (organisation kind) and community narrow the trends', async () => {
+    const q = async (qs: string) => {
+      const res = await w.as('HUB_ANALYST').get(`/api/picture/trends?${qs}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().totals as { indicators: number; sightings: number };
+    };
+    const all = await q('');
+    const campaignsBefore = await q('sector=campaign');
+    const vendorsBefore = await q(`communityId=${w.community.VENDORS}`);
+    await insertSighting(w.org.CAMPAIGN, sharing({ tlp: 'GREEN', ownerOrgId: w.org.CAMPAIGN, communityIds: [w.community.CAMPAIGNS] }));
+    await insertIndicator(sharing({ tlp: 'GREEN', ownerOrgId: w.org.VENDOR, communityIds: [w.community.VENDORS] }));
+    expect((await q('sector=campaign')).sightings).toBe(campaignsBefore.sightings + 1);
+    expect((await q('sector=election_vendor')).indicators).toBeGreaterThan(0);
+    expect((await q(`communityId=${w.community.VENDORS}`)).indicators).toBe(vendorsBefore.indicators + 1);
+    expect((await q(`communityId=${w.community.VENDORS}`)).sightings).toBe(vendorsBefore.sightings);
+    expect((await q('')).sightings).toBe(all.sightings + 1);
+    // a range that ended before today holds none of today's records
+    const old = await q('from=2020-01-01&to=2020-01-31');
+    expect(old).toEqual({ indicators: 0, sightings: 0, alerts: 0 });
+  });
+
+  test('bad filters are a 400 naming the field; an unknown state a 404; no session a 401', async () => {
+    const path = async (url: string) => {
+      const res = await w.as('HUB_ANALYST').get(url);
+      return { status: res.statusCode, path: res.json().error?.details?.path as string | undefined };
+    };
+    expect(await path('/api/picture/trends?sector=pirates')).toEqual({ status: 400, path: 'querystring.sector' });
+    expect(await path('/api/picture/trends?communityId=nope')).toEqual({ status: 400, path: 'querystring.communityId' });
+    expect(await path('/api/picture/trends?from=2026-13-01')).toEqual({ status: 400, path: 'querystring.from' });
+    expect(await path('/api/picture/trends?from=2026-02-01&to=2025-01-01')).toEqual({ status: 400, path: 'querystring.from' });
+    expect(await path('/api/picture/trends?from=2024-01-01&to=2025-06-01')).toEqual({ status: 400, path: 'querystring.from' });
+    expect(await path('/api/picture/trends?colour=red')).toMatchObject({ status: 400 });
+    expect(await path('/api/picture/states/4/counties')).toEqual({ status: 400, path: 'params.stateFips' });
+    expect((await path('/api/picture/states/99/counties')).status).toBe(404);
+    expect((await w.anonymous.get('/api/picture/states')).statusCode).toBe(401);
+    expect((await w.anonymous.get('/api/picture/trends')).statusCode).toBe(401);
+  });
+});
+
+describe('the sightings rollup (detect_sighting_days) stays equal to the sightings it sums', () => {
+  const fromRollup = async () =>
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', day, org_id, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, sightings AS n
+      FROM detect_sighting_days WHERE sightings <> 0 ORDER BY 1`.execute(db())).rows;
+  const fromRows = async () =>
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', (created AT TIME ZONE 'UTC')::date, org_id, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, count(*)::int AS n
+      FROM detect_sightings WHERE count > 0 GROUP BY 1 ORDER BY 1`.execute(db())).rows;
+
+  test('through insert (count 0 and n), counting up, a change of sharing, and delete', async () => {
+    const s = sharing({ tlp: 'AMBER', ownerOrgId: w.org.COUNTY_FULTON });
+    const a = await insertSighting(w.org.COUNTY_FULTON, s, { count: 0 });
+    const b = await insertSighting(w.org.COUNTY_FULTON, s);
+    expect(await fromRollup()).toEqual(await fromRows());
+    const maricopa = (await stateRow('MARICOPA_MEMBER', '13')).recentSightings;
+    await sql`UPDATE detect_sightings SET count = 5 WHERE id = ${a}`.execute(db());
+    await sql`UPDATE detect_sightings SET count = count + 1, recipient_org_ids = ${[w.org.COUNTY_MARICOPA]}::uuid[] WHERE id = ${b}`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect((await stateRow('MARICOPA_MEMBER', '13')).recentSightings).toBe(maricopa + 1);
+    await sql`DELETE FROM detect_sightings WHERE id IN (${a}, ${b})`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect((await stateRow('MARICOPA_MEMBER', '13')).recentSightings).toBe(maricopa);
+  });
+});
+
+describe('posture', () => {
+  test('the highest of the alert level, Elevated for an open incident, Guarded for sightings or an acknowledgement gap', () => {
+    const zero = { activeAlerts: 0, alertsByLevel: { Low: 0, Guarded: 0, Elevated: 0, High: 0, Severe: 0 }, openIncidents: 0, recentSightings: 0, recipientOrganisations: 0, unacknowledgedOrganisations: 0 };
+    expect(postureOf(zero)).toBe('None');
+    expect(postureOf({ ...zero, recentSightings: 3 })).toBe('Guarded');
+    expect(postureOf({ ...zero, recipientOrganisations: 2, unacknowledgedOrganisations: 1 })).toBe('Guarded');
+    expect(postureOf({ ...zero, alertsByLevel: { ...zero.alertsByLevel, Low: 1 } })).toBe('Low');
+    expect(postureOf({ ...zero, openIncidents: 1, alertsByLevel: { ...zero.alertsByLevel, Low: 1 } })).toBe('Elevated');
+    expect(postureOf({ ...zero, openIncidents: 1, alertsByLevel: { ...zero.alertsByLevel, Severe: 1, Low: 2 } })).toBe('Severe');
+  });
+
+  test('every state is listed, and the drill-down lists every county of the state', async () => {
+    const states = (await w.as('FULTON_MEMBER').get('/api/picture/states')).json();
+    expect(states.items.length).toBeGreaterThanOrEqual(51);
+    const ga = (await w.as('FULTON_MEMBER').get('/api/picture/states/13/counties')).json();
+    expect(ga.items).toHaveLength(159);
+    expect(ga.items.find((c: { fips: string }) => c.fips === '13121').name).toBe('Fulton');
+    expect(ga.state.fips).toBe('13');
+    expect(ga.statewide.fips).toBe('13');
+  });
+});
