@@ -59,6 +59,22 @@ export const SCAN_URLHOST = 4;
 /** The line has a backslash: escaped values (JSON, CEF, Zeek) need the structured pass. */
 export const SCAN_ESC = 8;
 
+/**
+ * Memo of clean spans: bytes between two `"` that were scanned and yielded nothing (no value, no status bit, no
+ * control byte), possibly with other quotes inside. JSON lines repeat their keys and many values
+ * (`qclass":1,"qclass_name":"C_INTERNET","qtype":1,…`) on every line; comparing a span with a remembered one
+ * costs a fraction of classifying its bytes token by token. No detector looks across a `"` (it is not a word,
+ * scheme, URL, IPv6 or e-mail local-part character, and it ends a URL), so what a span yields is a function of
+ * its bytes alone: skipping a remembered span changes no result, wherever it appears and whatever the format.
+ * Slots are chosen by the ordinal of the opening quote on the line (lines of one kind share their layout), two
+ * ways per slot with a small use counter (values that change on every line do not evict recurring spans). A
+ * span starts as one quoted segment and grows by the next clean segment on each hit; when a later line differs
+ * inside it, it is cut back to its last quote before the difference and grows no more.
+ */
+const MEMO_SLOTS = 64;
+const MEMO_WAYS = 2;
+const MEMO_MAX = 255;
+
 function isHashLen(n: number): boolean {
   return n === 32 || n === 40 || n === 64;
 }
@@ -70,6 +86,17 @@ export class Scanner {
   private readonly w6 = new Uint32Array(4);
   private refs: number[] = [];
   private status = 0;
+  /** Values emitted so far (before de-duplication): a segment that emitted anything is not remembered. */
+  private emits = 0;
+  private readonly memo = new Uint8Array(MEMO_SLOTS * MEMO_WAYS * (MEMO_MAX + 1));
+  private readonly memoLen = new Uint16Array(MEMO_SLOTS * MEMO_WAYS);
+  /** Quotes inside each remembered span. */
+  private readonly memoQuotes = new Uint8Array(MEMO_SLOTS * MEMO_WAYS);
+  private readonly memoUse = new Uint8Array(MEMO_SLOTS * MEMO_WAYS);
+  /** 1 = the span was cut back (something after it varies): it does not grow. */
+  private readonly memoCap = new Uint8Array(MEMO_SLOTS * MEMO_WAYS);
+  /** Way of the last successful recall. */
+  private recallWay = 0;
   private readonly hasV4: boolean;
   private readonly hasV6: boolean;
   private readonly hasDomains: boolean;
@@ -94,6 +121,15 @@ export class Scanner {
     let ctrl = 0;
     let v6End = s;
     let i = s;
+    let acc = 0; // status bits found before the last quote (this.status holds those since)
+    // clean-span memo: ord = ordinal of the next quote; pend = a way that may grow by the segment starting at
+    // pendAt (pendGrow), or a slot that may learn that segment
+    let ord = 0;
+    let pend = -1;
+    let pendGrow = false;
+    let pendAt = 0;
+    let em0 = this.emits;
+    let ct0 = 0;
     while (i < e) {
       const c = b[i];
       const k = CLS[c];
@@ -110,7 +146,36 @@ export class Scanner {
         if ((f & (DOT | HIGH)) !== 0 || j - i >= 32) this.run(b, s, i, j, f, out);
         i = j;
       } else {
-        if (c === 58) {
+        if (c === 34) {
+          const clean = this.status === 0 && this.emits === em0 && ctrl === ct0;
+          acc |= this.status;
+          this.status = 0;
+          em0 = this.emits;
+          ct0 = ctrl;
+          if (pend >= 0) {
+            if (pendGrow) this.grow(pend, b, pendAt, i, clean);
+            else if (clean && i > pendAt) this.remember(pend, b, pendAt, i);
+            pend = -1;
+          }
+          if (ord < MEMO_SLOTS) {
+            const end = this.recall(ord, b, i + 1, e);
+            if (end >= 0) {
+              const x = this.recallWay;
+              ord += 2 + this.memoQuotes[x];
+              if (this.memoCap[x] === 0) {
+                pend = x;
+                pendGrow = true;
+                pendAt = end;
+              }
+              i = end + 1; // past the closing quote
+              continue;
+            }
+            pend = ord;
+            pendGrow = false;
+            pendAt = i + 1;
+          }
+          ord++;
+        } else if (c === 58) {
           // an IPv6 span starts with hex before its first ':' or with '::'; a URL has '://'
           if (i >= v6End && (i + 1 < e && (b[i + 1] === 47 || b[i + 1] === 58) || (i > s && V6CH[b[i - 1]] === 1))) v6End = this.colon(b, s, e, i, out);
         } else if (c === 92) {
@@ -125,11 +190,86 @@ export class Scanner {
         i++;
       }
     }
+    this.status |= acc;
     if (ctrl > 0 && ctrl * 16 > e - s) {
       out.length = 0;
       return SCAN_BINARY;
     }
     return this.status;
+  }
+
+  /**
+   * Position of the closing quote when b[s..] starts with a remembered span followed by `"`, else -1. A span
+   * that matches only up to a quote inside it is cut back to that quote (and answers that quote).
+   */
+  private recall(slot: number, b: Uint8Array, s: number, e: number): number {
+    const { memo, memoLen } = this;
+    let cutX = -1;
+    let cutLen = 0;
+    for (let w = 0; w < MEMO_WAYS; w++) {
+      const x = slot * MEMO_WAYS + w;
+      const len = memoLen[x];
+      if (len === 0) continue;
+      const off = x * (MEMO_MAX + 1);
+      const lim = Math.min(len, e - s);
+      let k = 0;
+      while (k < lim && b[s + k] === memo[off + k]) k++;
+      if (k === len && s + len < e && b[s + len] === 34) {
+        if (this.memoUse[x] < 3) this.memoUse[x]++;
+        this.recallWay = x;
+        return s + len;
+      }
+      let p = k - 1;
+      while (p > cutLen && memo[off + p] !== 34) p--;
+      if (p > cutLen) {
+        cutX = x;
+        cutLen = p;
+      }
+    }
+    if (cutX < 0) return -1;
+    const off = cutX * (MEMO_MAX + 1);
+    let quotes = 0;
+    for (let k = 0; k < cutLen; k++) if (memo[off + k] === 34) quotes++;
+    memoLen[cutX] = cutLen;
+    this.memoQuotes[cutX] = quotes;
+    this.memoCap[cutX] = 1;
+    this.recallWay = cutX;
+    return s + cutLen;
+  }
+
+  /** Learns b[s..e) (one clean quoted segment) in its slot, in a way not used lately. */
+  private remember(slot: number, b: Uint8Array, s: number, e: number): void {
+    if (e - s > MEMO_MAX) return;
+    const use = this.memoUse;
+    const base = slot * MEMO_WAYS;
+    let x = -1;
+    for (let w = 0; w < MEMO_WAYS; w++) {
+      if (use[base + w] === 0) {
+        x = base + w;
+        break;
+      }
+    }
+    if (x < 0) {
+      for (let w = 0; w < MEMO_WAYS; w++) use[base + w]--;
+      return;
+    }
+    this.memo.set(b.subarray(s, e), x * (MEMO_MAX + 1));
+    this.memoLen[x] = e - s;
+    this.memoQuotes[x] = 0;
+    this.memoCap[x] = 0;
+    use[x] = 1;
+  }
+
+  /** Extends way x by the quote at b[q] and the segment after it up to b[e] (the next quote), when clean. */
+  private grow(x: number, b: Uint8Array, q: number, e: number, clean: boolean): void {
+    const len = this.memoLen[x];
+    if (!clean || len + e - q > MEMO_MAX) {
+      this.memoCap[x] = 1;
+      return;
+    }
+    this.memo.set(b.subarray(q, e), x * (MEMO_MAX + 1) + len);
+    this.memoLen[x] = len + e - q;
+    this.memoQuotes[x]++;
   }
 
   /** Scans a JS string (used by the structured pass on unescaped field values). */
@@ -139,6 +279,7 @@ export class Scanner {
   }
 
   private emit(out: RawHit[], kind: ObservedKind, value: string, refs: number[]): void {
+    this.emits++;
     for (let k = 0; k < out.length; k++) if (out[k].value === value && out[k].kind === kind) return;
     out.push({ kind, value, refs });
   }
