@@ -3,7 +3,7 @@ import type { Actor } from '../../core/access/actor.ts';
 import type { Tlp } from '../../core/access/tlp.ts';
 import { visibleTo, type Sharing } from '../../core/access/visibility.ts';
 import type { Db, DbOrTx, Tx } from '../../core/db.ts';
-import type { ListQuery, Priority, Status } from './incidents.schemas.ts';
+import { PRIORITIES, STATUSES, type ListQuery, type Priority, type Sort, type SortField, type Status } from './incidents.schemas.ts';
 
 /** The only file of the incidents module that speaks SQL. Every read of a shareable row goes through visibleTo. */
 
@@ -104,6 +104,39 @@ function searchMatch(q: string): RawBuilder<unknown> {
     SELECT o.incident_id FROM incident_observables o WHERE o.value = ${text.toLowerCase()})`;
 }
 
+/** SLA targets (minutes): time to triage, and time to first response by priority. */
+export const TRIAGE_TARGET_MINUTES = 60;
+export const FIRST_RESPONSE_TARGET_MINUTES: Record<Priority | 'unset', number> = {
+  emergency: 15, severe: 60, high: 120, medium: 480, low: 1440, baseline: 4320, unset: 240,
+};
+const FIRST_RESPONSE_SQL = sql`(CASE i.priority ${sql.join(
+  (Object.entries(FIRST_RESPONSE_TARGET_MINUTES) as [string, number][]).filter(([k]) => k !== 'unset').map(([k, v]) => sql`WHEN ${sql.lit(k)} THEN ${sql.lit(v)}`),
+  sql` `,
+)} ELSE ${sql.lit(FIRST_RESPONSE_TARGET_MINUTES.unset)} END)`;
+
+/** The next running SLA deadline: the earlier of triage (until triaged) and first response (until the hub acts); NULL when none runs. */
+const SLA_DUE = sql`LEAST(CASE WHEN i.triaged_at IS NULL THEN i.submitted_at + make_interval(mins => ${sql.lit(TRIAGE_TARGET_MINUTES)}) END,
+  CASE WHEN i.first_response_at IS NULL THEN i.submitted_at + make_interval(mins => ${FIRST_RESPONSE_SQL}) END)`;
+
+const rankOf = (col: string, values: readonly string[]) =>
+  sql`(CASE ${sql.ref(col)} ${sql.join(values.map((v, n) => sql`WHEN ${sql.lit(v)} THEN ${sql.lit(n)}`), sql` `)} END)`;
+/** What each list order sorts by; incidents without a value (no priority, no running SLA clock) come last either way. */
+const SORT_KEYS: Record<SortField, { key: RawBuilder<unknown>; nullsLast: boolean }> = {
+  // Same expression and null placement as incidents_list_idx, so the default order reads the index.
+  reported: { key: sql`i.submitted_at`, nullsLast: false },
+  updated: { key: sql`i.updated_at`, nullsLast: false },
+  priority: { key: rankOf('i.priority', PRIORITIES), nullsLast: true },
+  status: { key: rankOf('i.status', STATUSES), nullsLast: true },
+  sla: { key: SLA_DUE, nullsLast: true },
+};
+/** ORDER BY for a list order: the key, then the id in the same direction (a total order, so pages never overlap). */
+function orderBy(sort: Sort): RawBuilder<unknown> {
+  const desc = sort.startsWith('-');
+  const { key, nullsLast } = SORT_KEYS[(desc ? sort.slice(1) : sort) as SortField];
+  const dir = sql.raw(desc ? 'DESC' : 'ASC');
+  return sql`${key} ${dir} ${sql.raw(nullsLast ? 'NULLS LAST' : desc ? 'NULLS FIRST' : 'NULLS LAST')}, i.id ${dir}`;
+}
+
 export interface TimelineRow { id: number; at: Date; actorId: string | null; actorName: string; kind: string; body: string; details: Record<string, unknown> }
 export interface TaskRow { id: string; position: number; playbook: string | null; phase: string | null; title: string; detail: string; ownerUserId: string | null; dueAt: Date | null; doneAt: Date | null; doneBy: string | null }
 export interface AttachmentRow { id: string; incidentId: string; filename: string; declaredType: string | null; detectedType: string | null; servedType: string; size: number; sha256: string; flagged: boolean; flagReason: string | null; uploadedBy: string | null; createdAt: Date }
@@ -144,7 +177,7 @@ export function createIncidentsRepo(db: Db) {
      * it `total` is the cap and `totalCapped` is true ("1,000+"). An exact count of every visible row
      * is most of the cost of a list (bench/incidents.bench.ts).
      */
-    async list(actor: Actor, q: ListQuery): Promise<{ items: IncidentRow[]; total: number; totalCapped: boolean }> {
+    async list(actor: Actor, q: ListQuery): Promise<{ items: (IncidentRow & { slaDueAt: Date | null })[]; total: number; totalCapped: boolean }> {
       const where: RawBuilder<unknown>[] = [readable(actor)];
       if (q.drafts === 'true') where.push(sql`i.status = 'draft'`);
       else where.push(sql`i.status <> 'draft'`);
@@ -158,8 +191,8 @@ export function createIncidentsRepo(db: Db) {
       if (q.q) where.push(searchMatch(q.q));
       const cond = sql.join(where, sql` AND `);
       const [rows, count] = await Promise.all([
-        sql<IncidentRow>`SELECT ${SUMMARY_COLS} FROM incidents i WHERE ${cond}
-          ORDER BY i.submitted_at DESC NULLS FIRST, i.id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db),
+        sql<IncidentRow & { slaDueAt: Date | null }>`SELECT ${SUMMARY_COLS}, ${SLA_DUE} AS "slaDueAt" FROM incidents i WHERE ${cond}
+          ORDER BY ${orderBy(q.sort)} LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db),
         sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM incidents i WHERE ${cond} LIMIT ${LIST_TOTAL_CAP + 1}) c`.execute(db),
       ]);
       const n = count.rows[0]!.n;
@@ -310,13 +343,3 @@ export function createIncidentsRepo(db: Db) {
   };
 }
 export type IncidentsRepo = ReturnType<typeof createIncidentsRepo>;
-
-/** SLA targets (minutes): time to triage, and time to first response by priority. */
-export const TRIAGE_TARGET_MINUTES = 60;
-export const FIRST_RESPONSE_TARGET_MINUTES: Record<Priority | 'unset', number> = {
-  emergency: 15, severe: 60, high: 120, medium: 480, low: 1440, baseline: 4320, unset: 240,
-};
-const FIRST_RESPONSE_SQL = sql`(CASE i.priority ${sql.join(
-  (Object.entries(FIRST_RESPONSE_TARGET_MINUTES) as [string, number][]).filter(([k]) => k !== 'unset').map(([k, v]) => sql`WHEN ${sql.lit(k)} THEN ${sql.lit(v)}`),
-  sql` `,
-)} ELSE ${sql.lit(FIRST_RESPONSE_TARGET_MINUTES.unset)} END)`;

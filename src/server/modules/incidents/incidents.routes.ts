@@ -13,7 +13,7 @@ import {
   EscalationBody,
   Incident,
   IncidentListPage,
-  IncidentSummary,
+  IncidentListItem,
   ListQuery,
   Metrics,
   MetricsQuery,
@@ -46,9 +46,9 @@ export function incidentsRoutes(service: IncidentsService, intel: IntelPublic) {
   return async (scope: FastifyInstance) => {
     const app = scope.withTypeProvider<ZodTypeProvider>();
 
-    app.get('/incidents', { schema: { tags, summary: 'List incidents you may see (filters; drafts=true lists your drafts)', querystring: ListQuery, response: { 200: IncidentListPage(IncidentSummary) } } }, async (req) => {
+    app.get('/incidents', { schema: { tags, summary: 'List incidents you may see (filters; drafts=true lists your drafts)', querystring: ListQuery, response: { 200: IncidentListPage(IncidentListItem) } } }, async (req) => {
       const r = await service.list(req.actor, req.query);
-      return { items: r.items.map(summaryOut), total: r.total, totalCapped: r.totalCapped, page: req.query.page, pageSize: req.query.pageSize };
+      return { items: r.items.map((i) => ({ ...summaryOut(i), slaDueAt: iso(i.slaDueAt) })), total: r.total, totalCapped: r.totalCapped, page: req.query.page, pageSize: req.query.pageSize };
     });
     app.get('/incidents/metrics', { schema: { tags, summary: 'Operating picture: counts by type, status, state, phase and priority; median times; SLA breaches', querystring: MetricsQuery, response: { 200: Metrics } } }, async (req) =>
       service.metrics(req.actor, req.query),

@@ -136,6 +136,16 @@ export const EscalationBody = z.strictObject({
   tlp: z.enum(TLP_LEVELS).exclude(['CLEAR']).default('AMBER+STRICT'),
 });
 
+/**
+ * List orders: a field, ascending, or with `-` descending. reported = submitted, updated = last change,
+ * priority = the NCISS scale (baseline → emergency), status = the workflow order (new → closed),
+ * sla = the next running SLA deadline (triage, then first response). Default: newest report first.
+ */
+export const SORT_FIELDS = ['reported', 'updated', 'priority', 'status', 'sla'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export const SORTS = SORT_FIELDS.flatMap((f) => [f, `-${f}`] as const);
+export type Sort = (typeof SORTS)[number];
+
 export const ListQuery = z.strictObject({
   q: text(200).optional(),
   status: z.enum(STATUSES).optional(),
@@ -146,6 +156,7 @@ export const ListQuery = z.strictObject({
   state: z.string().regex(/^[0-9]{2}$/, 'must be a 2-digit state FIPS code').optional(),
   assignee: z.union([Uuid, z.literal('me')]).optional(),
   drafts: z.enum(['true', 'false']).default('false'),
+  sort: z.enum(SORTS).default('-reported').describe(`One of ${SORT_FIELDS.join(', ')}; a leading - sorts descending`),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(25),
 });
@@ -186,6 +197,10 @@ export const IncidentSummary = z.object({
   detectedAt: iso.nullable(),
   submittedAt: iso.nullable(),
   updatedAt: iso,
+});
+/** A list row: the summary and the next running SLA deadline (what `sort=sla` orders by). */
+export const IncidentListItem = IncidentSummary.extend({
+  slaDueAt: iso.nullable().describe('The next running SLA deadline (triage, else first response); null when no clock runs'),
 });
 export const Task = z.object({
   id: Uuid,

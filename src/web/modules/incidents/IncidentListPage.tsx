@@ -8,12 +8,20 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { fmtDateTime } from '../../components/format';
 import { Loading } from '../../components/Loading';
 import { Page } from '../../components/Page';
+import { SortHeader } from '../../components/SortHeader';
 import { TlpBadge } from '../../components/TlpBadge';
 import { incidentPath, options, PHASES, PHASE_LABELS, PRIORITIES, queryString, reportPath, STATE_OPTIONS, stateName, STATUS_OPTIONS, SYSTEM_LABELS, TYPES, TYPE_LABELS, type ListQuery } from './incidents';
-import { PriorityPill, StatusPill, TriageClock } from './parts';
+import { DeadlineClock, PriorityPill, StatusPill } from './parts';
 
 const PAGE_SIZE = 25;
 const FILTERS = ['status', 'priority', 'incidentType', 'state', 'electionPhase'] as const;
+type Sort = NonNullable<ListQuery['sort']>;
+const DEFAULT_SORT: Sort = '-reported';
+/** What the table's caption says each order is. */
+const SORT_WORDS: Record<string, string> = {
+  reported: 'report', updated: 'change', priority: 'priority', status: 'status', sla: 'SLA deadline',
+};
+const isSort = (s: string | null): s is Sort => !!s && /^-?(reported|updated|priority|status|sla)$/.test(s);
 type FilterKey = (typeof FILTERS)[number];
 
 /** Incidents the person may see: search, filters in the URL, the server's paging, triage clocks. */
@@ -22,6 +30,8 @@ export function IncidentListPage() {
   const q = params.get('q') ?? '';
   const [text, setText] = useState(q);
   const page = Math.max(1, Number(params.get('page')) || 1);
+  const sortParam = params.get('sort');
+  const sort: Sort = isSort(sortParam) ? sortParam : DEFAULT_SORT;
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Record<FilterKey, string>;
   const filtered = !!q || FILTERS.some((k) => filters[k]);
 
@@ -32,6 +42,7 @@ export function IncidentListPage() {
     incidentType: (filters.incidentType || undefined) as ListQuery['incidentType'],
     state: filters.state || undefined,
     electionPhase: (filters.electionPhase || undefined) as ListQuery['electionPhase'],
+    sort,
     page,
     pageSize: PAGE_SIZE,
   };
@@ -47,13 +58,15 @@ export function IncidentListPage() {
     if (!('page' in changes)) delete next.page;
     setParams(new URLSearchParams(queryString(next).slice(1)), { replace: !('page' in changes) });
   };
+  // The order is in the URL (shareable); the default order leaves no parameter.
+  const onSort = (s: string) => set({ sort: s === DEFAULT_SORT ? null : s });
   const search = (e: FormEvent) => {
     e.preventDefault();
     set({ q: text.trim() || null });
   };
   const clear = () => {
     setText('');
-    setParams(new URLSearchParams(), { replace: true });
+    setParams(new URLSearchParams(sort === DEFAULT_SORT ? {} : { sort }), { replace: true });
   };
   const data = list.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
@@ -65,7 +78,7 @@ export function IncidentListPage() {
     <Page
       title="Incidents"
       crumbs={[{ label: 'Election infrastructure', to: '/infrastructure' }]}
-      lead="Incidents reported by your office or shared with it, newest report first. A new report should be triaged by the hub within an hour."
+      lead="Incidents reported by your office or shared with it. A new report should be triaged by the hub within an hour; choose a column heading to sort by it."
       actions={
         <Button component={Link} to={reportPath()}>
           Report an incident
@@ -141,17 +154,19 @@ export function IncidentListPage() {
 
       {data?.items.length ? (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={900}>
+          <Table.ScrollContainer minWidth={1100}>
             <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md" fz="sm" data-testid="incident-list">
-              <caption style={{ position: 'absolute', left: -10000 }}>Incidents, newest report first</caption>
+              <caption style={{ position: 'absolute', left: -10000 }}>Incidents, by {SORT_WORDS[sort.replace(/^-/, '')]}, {sort.startsWith('-') ? 'descending' : 'ascending'}</caption>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Incident</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Priority</Table.Th>
+                  <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+                  <SortHeader label="Next deadline" field="sla" sort={sort} onSort={onSort} />
+                  <SortHeader label="Priority" field="priority" sort={sort} onSort={onSort} />
                   <Table.Th>Election</Table.Th>
                   <Table.Th>State</Table.Th>
-                  <Table.Th>Reported</Table.Th>
+                  <SortHeader label="Reported" field="reported" sort={sort} onSort={onSort} />
+                  <SortHeader label="Last change" field="updated" sort={sort} onSort={onSort} />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -170,10 +185,10 @@ export function IncidentListPage() {
                       </Group>
                     </Table.Td>
                     <Table.Td>
-                      <Stack gap={4} align="flex-start">
-                        <StatusPill status={i.status} />
-                        <TriageClock incident={i} />
-                      </Stack>
+                      <StatusPill status={i.status} />
+                    </Table.Td>
+                    <Table.Td className="nowrap">
+                      <DeadlineClock incident={i} />
                     </Table.Td>
                     <Table.Td>
                       <PriorityPill priority={i.priority} />
@@ -188,6 +203,7 @@ export function IncidentListPage() {
                     </Table.Td>
                     <Table.Td className="nowrap">{stateName(i.jurisdictionFips)}</Table.Td>
                     <Table.Td className="nowrap">{fmtDateTime(i.submittedAt)}</Table.Td>
+                    <Table.Td className="nowrap">{fmtDateTime(i.updatedAt)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

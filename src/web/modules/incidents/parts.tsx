@@ -14,6 +14,14 @@ export function PriorityPill({ priority }: { priority: Priority | null }) {
   return <span className={cls}>{PRIORITY_LABELS[priority]}</span>;
 }
 
+/** A list row's next SLA deadline (triage, else first response): overdue in red, running in amber, a dash when no clock runs. */
+export function DeadlineClock({ incident, now = Date.now() }: { incident: Pick<IncidentSummary, 'status'> & { slaDueAt: string | null }; now?: number }) {
+  if (!incident.slaDueAt) return <Text span c="dimmed" fz="sm">—</Text>;
+  const minutes = (new Date(incident.slaDueAt).getTime() - now) / 60_000;
+  const what = incident.status === 'new' ? 'Triage' : 'First response';
+  return minutes < 0 ? <span className="pill pill-red">{what} overdue {fmtMinutes(-minutes)}</span> : <span className="pill pill-amber">{what} due in {fmtMinutes(minutes)}</span>;
+}
+
 /** The triage clock of a list row: overdue in red, running in amber, nothing once triaged. */
 export function TriageClock({ incident }: { incident: Pick<IncidentSummary, 'status' | 'submittedAt'> }) {
   const c = triageClock(incident);
