@@ -3451,6 +3451,83 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/preview-audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many organisations and people targeting and sharing not saved yet would reach (the authoring form, live) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        target: {
+                            /** @default [] */
+                            orgKinds?: ("national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community")[];
+                            /** @default [] */
+                            states?: string[];
+                            /** @default [] */
+                            jurisdictions?: string[];
+                            /** @default [] */
+                            communityIds?: string[];
+                            /** @default [] */
+                            orgIds?: string[];
+                            /** @default [] */
+                            userIds?: string[];
+                        };
+                        /** @enum {string} */
+                        tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+                        /** @default [] */
+                        communityIds?: string[];
+                        /** @default [] */
+                        recipientOrgIds?: string[];
+                        /** @default [] */
+                        recipientUserIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organisations: number;
+                            people: number;
+                            excludedByTlp: {
+                                organisations: number;
+                                people: number;
+                            };
                         };
                     };
                 };
@@ -3469,7 +3546,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One alert */
+        /** One alert, with your own acknowledgement */
         get: {
             parameters: {
                 query?: never;
@@ -3531,6 +3608,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3641,6 +3725,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3726,6 +3817,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3815,6 +3913,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3904,6 +4009,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -3993,6 +4105,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -4082,6 +4201,13 @@ export interface paths {
                             expiresAt: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            myAcknowledgement: {
+                                /** @enum {string} */
+                                status: "received" | "actioned" | "not_applicable";
+                                at: string;
+                                /** @enum {string} */
+                                via: "email" | "api";
+                            } | null;
                         };
                     };
                 };
@@ -4821,107 +4947,6 @@ export interface paths {
                                 durationMs: number;
                                 at: string;
                             }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/picture/states": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Per state: active alerts by level and acknowledgement gaps (what you may see) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                stateFips: string;
-                                activeAlerts: number;
-                                byLevel: {
-                                    [key: string]: number;
-                                };
-                                recipientOrganisations: number;
-                                unacknowledgedOrganisations: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/picture/trends": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Alerts by level per day and time to acknowledge */
-        get: {
-            parameters: {
-                query?: {
-                    from?: string;
-                    to?: string;
-                    communityId?: string;
-                    sector?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            from: string;
-                            to: string;
-                            days: {
-                                day: string;
-                                byLevel: {
-                                    [key: string]: number;
-                                };
-                            }[];
-                            timeToAcknowledge: {
-                                acknowledgements: number;
-                                medianMinutes: number | null;
-                                p90Minutes: number | null;
-                            };
                         };
                     };
                 };
@@ -7401,6 +7426,263 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posture of every state: active alerts by level, acknowledgement gaps, open incidents, recent sightings (what you may see) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            /** @description sightings first recorded in this many days (today included) are recent */
+                            recentDays: number;
+                            /** @description every state, the District of Columbia and the territories */
+                            items: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/states/{stateFips}/counties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posture of every county of a state (drill-down) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    stateFips: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            recentDays: number;
+                            state: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            };
+                            /** @description what belongs to the state as a whole: alerts for the state, incidents and sightings of state-level organisations */
+                            statewide: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            };
+                            /** @description every county (or county equivalent) of the state */
+                            items: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per day: indicators shared, sightings by state, alerts by level; time to acknowledge */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first day (UTC), default 30 days before `to` */
+                    from?: string;
+                    /** @description last day (UTC, included), default today */
+                    to?: string;
+                    /** @description only what is shared with (or, for alerts, targeted at) this community */
+                    communityId?: string;
+                    /** @description organisation kind: indicators shared and sightings reported by it; alerts targeted at it or naming it */
+                    sector?: "national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            days: {
+                                /** Format: date */
+                                day: string;
+                                indicators: number;
+                                sightings: number;
+                                /** @description state FIPS → sightings; "" = organisations without a jurisdiction */
+                                sightingsByState: {
+                                    [key: string]: number;
+                                };
+                                alerts: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                            }[];
+                            totals: {
+                                indicators: number;
+                                sightings: number;
+                                alerts: number;
+                            };
+                            timeToAcknowledge: {
+                                acknowledgements: number;
+                                medianMinutes: number | null;
+                                p90Minutes: number | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
