@@ -21,6 +21,7 @@ import { incidentRoutes } from './modules/incidents/routes';
 import { detectRoutes } from './modules/detect/routes';
 import { alertRoutes } from './modules/alerts/routes';
 import { WarningPage } from './modules/alerts/WarningPage';
+import { roomRoutes } from './modules/room/routes';
 
 export function App() {
   return (
@@ -52,6 +53,7 @@ export function App() {
         {incidentRoutes()}
         {detectRoutes()}
         {alertRoutes()}
+        {roomRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
         <Route path="admin/audit" element={<AuditPage />} />

@@ -13,6 +13,7 @@ import { INTEL_NAV } from '../modules/intel/routes';
 import { INCIDENT_NAV } from '../modules/incidents/routes';
 import { DETECT_NAV, detectNav } from '../modules/detect/routes';
 import { ALERT_NAV } from '../modules/alerts/routes';
+import { ROOM_NAV } from '../modules/room/routes';
 
 const DIRECTORY = [
   { to: '/directory/organisations', label: 'Organisations' },
@@ -40,7 +41,7 @@ export function AppLayout() {
 
   const under = (to: string) => pathname === to || pathname.startsWith(to + '/');
   // The most specific entry wins: /infrastructure/intel/ingest marks "Upload" only, not its parents.
-  const isActive = (to: string) => (under(to) && ![...INTEL_NAV, ...INCIDENT_NAV, ...DETECT_NAV, ...ALERT_NAV].some((d) => d.to.length > to.length && d.to.startsWith(to + '/') && under(d.to))) || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
+  const isActive = (to: string) => (under(to) && ![...INTEL_NAV, ...INCIDENT_NAV, ...DETECT_NAV, ...ALERT_NAV, ...ROOM_NAV].some((d) => d.to.length > to.length && d.to.startsWith(to + '/') && under(d.to))) || (to === '/directory/organisations' && (pathname === '/directory' || pathname === '/directory/import'));
   const link = (to: string, label: string, description?: string) => (
     <NavLink key={to} component={Link} to={to} label={label} description={description} active={isActive(to)} aria-current={isActive(to) ? 'page' : undefined} onClick={close} fw={500} />
   );
@@ -161,7 +162,7 @@ export function AppLayout() {
                 ) : l.path === 'warning' ? (
                   <div key={l.path}>
                     {link(`/${l.path}`, l.title)}
-                    <div style={{ paddingLeft: 14 }}>{ALERT_NAV.map((d) => link(d.to, d.label))}</div>
+                    <div style={{ paddingLeft: 14 }}>{[...ALERT_NAV, ...ROOM_NAV].map((d) => link(d.to, d.label))}</div>
                   </div>
                 ) : (
                   link(`/${l.path}`, l.title)

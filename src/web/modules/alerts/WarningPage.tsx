@@ -17,6 +17,7 @@ export function WarningPage() {
             <List.Item><Anchor underline="always" component={Link} to={`${ALERTS_BASE}/new`}>Draft an alert</Anchor> (analysts): target organisations by kind, state and community, with TLP; High and Severe need a second analyst</List.Item>
             <List.Item>Unacknowledged High and Severe alerts are escalated by email to the 24x7 contacts in the directory</List.Item>
             <List.Item><Anchor underline="always" component={Link} to="/infrastructure/incidents">Incident reports</Anchor> and their shared timeline</List.Item>
+            <List.Item><Anchor underline="always" component={Link} to="/warning/room">Situation room</Anchor>: a live wall display of new alerts, incident reports and sightings, with a discussion on each</List.Item>
           </List>
         </Card>
         <Card withBorder padding="lg" radius="md">
