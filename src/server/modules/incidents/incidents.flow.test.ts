@@ -77,7 +77,7 @@ describe('report → triage → playbook → closure', () => {
   });
 
   test('the official attaches a log; observables come from the report and the log', async () => {
-    const log = '2024-10-20T13:31:02Z login ok user=jdoe src=203.0.113.77\n2024-10-20T13:32:10Z GET https://cdn.bad-actor.example/kit.js sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n';
+    const log = '2024-10-20T13:31:02Z login ok user=jdoe src=203.0.113.77\n2024-10-20T13:32:10Z GET https://cdn.bad-actor.example.com/kit.js sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n';
     const up = await w.as('MARICOPA_MEMBER').post(`/api/incidents/${id}/attachments?filename=signin.log`, log, { 'content-type': 'text/plain' });
     expect(up.statusCode, up.body).toBe(201);
     expect(up.json()).toMatchObject({ filename: 'signin.log', size: Buffer.byteLength(log), flagged: false, servedType: 'text/plain; charset=utf-8' });
@@ -93,7 +93,7 @@ describe('report → triage → playbook → closure', () => {
     const obs = (await w.as('HUB_ANALYST').get(`/api/incidents/${id}/observables`)).json().items as { kind: string; value: string; source: string }[];
     const values = obs.map((o) => `${o.kind}:${o.value}`);
     expect(values).toEqual(expect.arrayContaining([
-      'ipv4:203.0.113.77', 'email:payroll@evil-elections.example', 'domain:cdn.bad-actor.example',
+      'ipv4:203.0.113.77', 'email:payroll@evil-elections.example', 'domain:cdn.bad-actor.example.com',
       'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     ]));
     expect(obs.some((o) => o.kind === 'url' && o.value.includes('login.evil-elections.example'))).toBe(true);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { extractCandidates } from '../../../lib/logmatch/index.ts';
 import { hasRole, hasScope, systemActor, type Actor } from '../../core/access/actor.ts';
 import type { Tlp } from '../../core/access/tlp.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
@@ -12,6 +11,7 @@ import { AppError, errors, type FieldProblem } from '../../core/http/errors.ts';
 import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import { FileTooLargeError, type FileStore } from './files.ts';
+import { extractObservables } from './observables.ts';
 import {
   FIRST_RESPONSE_TARGET_MINUTES,
   TRIAGE_TARGET_MINUTES,
@@ -163,7 +163,7 @@ export function createIncidentsService(d: IncidentsDeps) {
 
   /** Extracts observables from text and stores the new ones (in tx). */
   async function extractInto(tx: Tx, incidentId: string, text: string | Uint8Array, source: string): Promise<number> {
-    const found = extractCandidates(text).slice(0, MAX_OBSERVABLES_PER_SOURCE);
+    const found = extractObservables(text).slice(0, MAX_OBSERVABLES_PER_SOURCE);
     if (!found.length) return 0;
     return repo.addObservables(tx, incidentId, found.map((c) => ({ id: randomUUID(), kind: c.kind, value: c.value })), source, clock.now());
   }
