@@ -266,13 +266,13 @@ describe('summary', () => {
   });
 });
 
-/** A live SSE stream as a persona: the room.message events it receives, and a promise for one message id. */
-function listen(p: PersonaKey) {
-  const got: { messageId: string; itemId: string }[] = [];
-  const waiters = new Map<string, () => void>();
+/** A live SSE stream as a persona: the events it receives, and a promise for the first event matching a test. */
+function listen(p: PersonaKey, topics = 'room') {
+  const got: { topic: string; subjectId: string | null; payload: Record<string, unknown> }[] = [];
+  const waiters: { match: (e: (typeof got)[number]) => boolean; done: () => void }[] = [];
   let ready!: () => void;
   const opened = new Promise<void>((res) => (ready = res));
-  const req = http.get({ host: '127.0.0.1', port, path: '/api/events/stream?topics=room', headers: { authorization: `Bearer ${w.token[p]}` } }, (res) => {
+  const req = http.get({ host: '127.0.0.1', port, path: `/api/events/stream?topics=${topics}`, headers: { authorization: `Bearer ${w.token[p]}` } }, (res) => {
     res.setEncoding('utf8');
     let buf = '';
     res.on('data', (chunk: string) => {
@@ -284,14 +284,15 @@ function listen(p: PersonaKey) {
         buf = buf.slice(end + 2);
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (!data) continue;
-        const e = JSON.parse(data) as { topic: string; payload: { messageId: string; itemId: string } };
-        got.push({ messageId: e.payload.messageId, itemId: e.payload.itemId });
-        waiters.get(e.payload.messageId)?.();
+        const e = JSON.parse(data) as (typeof got)[number];
+        got.push(e);
+        for (const wt of waiters) if (wt.match(e)) wt.done();
       }
     });
   });
-  const received = (messageId: string) => (got.some((g) => g.messageId === messageId) ? Promise.resolve() : new Promise<void>((res) => waiters.set(messageId, res)));
-  return { got, opened, received, close: () => req.destroy() };
+  const until = (match: (e: (typeof got)[number]) => boolean) => (got.some(match) ? Promise.resolve() : new Promise<void>((done) => waiters.push({ match, done })));
+  const messages = () => got.filter((e) => e.topic === 'room.message').map((e) => e.payload as { messageId: string; itemId: string });
+  return { got, opened, messages, received: (messageId: string) => until((e) => e.payload.messageId === messageId), until, close: () => req.destroy() };
 }
 
 describe('live discussion events (SSE) reach exactly those who may see the item', () => {
@@ -318,15 +319,47 @@ describe('live discussion events (SSE) reach exactly those who may see the item'
     for (const [p, s] of streams) {
       const actor = await w.actor(p);
       const expected = [...posted].filter(([, item]) => canSee(actor, item.sharing)).map(([id]) => id);
-      expect({ p, got: s.got.map((g) => g.messageId) }).toEqual({ p, got: expected });
+      expect({ p, got: s.messages().map((g) => g.messageId) }).toEqual({ p, got: expected });
       s.close();
     }
-    const ids = (p: PersonaKey) => streams.get(p)!.got.map((g) => g.itemId);
+    const ids = (p: PersonaKey) => streams.get(p)!.messages().map((g) => g.itemId);
     expect(ids('AZ_MEMBER').filter((i) => i === strict.id)).toHaveLength(2);
     expect(ids('HUB_ANALYST').filter((i) => i === strict.id)).toHaveLength(2);
     expect(ids('MARICOPA_MEMBER')).not.toContain(strict.id);
     expect(ids('AZ_MEMBER')).toContain(red.id);
     expect(ids('GA_ANALYST')).not.toContain(red.id);
     expect(ids('PLATFORM_ADMIN')).toEqual([clear.id]);
+  });
+});
+
+describe('live feed: new items reach, over the same stream, exactly those who will see them in the feed', () => {
+  test('a new alert, incident report and sighting: the event reaches a persona iff the item is in its feed', async () => {
+    // the topics the situation room page listens to
+    const streams = new Map(PERSONA_KEYS.map((p) => [p, listen(p, 'alerts,incidents.changed,intel.objects.added,room')]));
+    await Promise.all([...streams.values()].map((s) => s.opened));
+    const before = planted.length;
+    await publishAlert('live strict to Georgia', { tlp: 'AMBER+STRICT', communityIds: [], recipientOrgIds: [w.org.STATE_GA] });
+    await reportIncident('live from Maricopa to its state', 'MARICOPA_MEMBER', { tlp: 'AMBER', state: true });
+    await sight('live GREEN from Fulton', 'FULTON_MEMBER', 'room-sighted.example', 'tlp=GREEN');
+    const fresh = planted.slice(before);
+    // a last CLEAR alert: once every stream has it, every earlier event was delivered or filtered
+    const last = await publishAlert('live clear marker', { tlp: 'CLEAR', communityIds: [] });
+    await Promise.all([...streams.values()].map((s) => s.until((e) => e.topic === 'alerts.published' && e.subjectId === last)));
+    const announced = (p: PersonaKey, item: Planted) =>
+      streams.get(p)!.got.some((e) =>
+        item.kind === 'alert' ? e.topic === 'alerts.published' && e.subjectId === item.id
+          : item.kind === 'incident' ? e.topic === 'incidents.changed' && e.subjectId === item.id && e.payload.kind === 'submit'
+            : e.topic === 'intel.objects.added' && (e.payload.objects as { id: string }[]).some((o) => o.id === item.id));
+    for (const item of fresh) {
+      const feeds = new Map<PersonaKey, boolean>();
+      for (const p of PERSONA_KEYS) feeds.set(p, (await wholeFeed(p, 100)).some((i) => i.kind === item.kind && i.id === item.id));
+      expect(await accessMismatches(w, item.sharing, async (p) => announced(p, item)), `${item.label}: event`).toEqual([]);
+      expect(PERSONA_KEYS.filter((p) => announced(p, item) !== feeds.get(p)), `${item.label}: event and feed agree`).toEqual([]);
+    }
+    expect(announced('GA_ANALYST', fresh[0]!)).toBe(true);
+    expect(announced('FULTON_MEMBER', fresh[0]!)).toBe(false);
+    expect(announced('AZ_MEMBER', fresh[1]!)).toBe(true);
+    expect(announced('GA_ANALYST', fresh[1]!)).toBe(false);
+    for (const s of streams.values()) s.close();
   });
 });

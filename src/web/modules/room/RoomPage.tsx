@@ -78,6 +78,9 @@ export function RoomPage() {
   const [live, setLive] = useState(0);
   const root = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLUListElement>(null);
+  const h1 = useRef<HTMLHeadingElement>(null);
+  // As every page does after in-app navigation: screen readers hear where they are.
+  useEffect(() => h1.current?.focus(), []);
 
   useRoomLive((e) => {
     setLive((n) => n + 1);
@@ -114,7 +117,7 @@ export function RoomPage() {
     <div ref={root} className="room" data-testid="room">
       <header className="room-head">
         <div>
-          <h1 className="room-title" tabIndex={-1}>Situation room</h1>
+          <h1 className="room-title" tabIndex={-1} ref={h1}>Situation room</h1>
           <p className="room-secondary">
             Alerts, incident reports and sightings shared with you, newest first.{' '}
             <span className="room-live" data-testid="room-live">{live ? `Live · ${live.toLocaleString()} ${live === 1 ? 'update' : 'updates'}` : 'Live'}</span>
