@@ -2,13 +2,15 @@ import { sql } from 'kysely';
 import { visibleTo, type Sharing } from '../../core/access/visibility.ts';
 import type { Actor } from '../../core/access/actor.ts';
 import type { Db, DbOrTx, Tx } from '../../core/db.ts';
+import { activeMembershipsSql, activePeopleSql } from '../auth/index.ts';
+import { orgContextsSql, targetedOrgIdsSql } from '../directory/index.ts';
 import type { AckStatus, AlertLevel, AlertStatus, Target } from './alerts.schemas.ts';
 
 /**
  * The only file of the alerts module that speaks SQL. Every read of `alerts` goes through
- * `visibleTo(actor, 'a')`. Audience resolution reads the directory's and auth's tables (organisations,
- * community_members, memberships, users) read-only: fanning out to 10,000 organisations needs one set
- * query, not 10,000 service calls (a documented exception; see README).
+ * `visibleTo(actor, 'a')`. Audience resolution is one set-based statement (10,000 organisations are
+ * not 10,000 service calls) built from sub-queries the directory and auth modules export through their
+ * index.ts (targetedOrgIdsSql, orgContextsSql, activeMembershipsSql, activePeopleSql).
  */
 export interface AlertRow {
   id: string;
@@ -163,33 +165,18 @@ export function createAlertsRepo(db: Db) {
      * own (userId null) and once per active member — plus named people through each membership.
      */
     async candidates(t: Target): Promise<Candidate[]> {
-      const dims = [];
-      if (t.orgKinds.length) dims.push(sql`o.kind = ANY(${t.orgKinds}::text[])`);
-      if (t.states.length) dims.push(sql`left(o.jurisdiction_fips, 2) = ANY(${t.states}::text[])`);
-      if (t.jurisdictions.length) dims.push(sql`o.jurisdiction_fips = ANY(${t.jurisdictions}::text[])`);
-      if (t.communityIds.length) dims.push(sql`EXISTS (SELECT 1 FROM community_members cm WHERE cm.org_id = o.id AND cm.community_id = ANY(${t.communityIds}::uuid[]))`);
-      const byDims = dims.length ? sql.join(dims, sql` AND `) : sql`false`;
+      // One statement over the directory's and auth's sub-queries (their index.ts): no table of theirs is named here.
       const r = await sql<Candidate>`
-        WITH RECURSIVE chosen AS (
-          SELECT o.id FROM organisations o WHERE (${byDims}) OR o.id = ANY(${t.orgIds}::uuid[])
-        ), anc(org_id, id, depth) AS (
-          SELECT id, id, 0 FROM organisations
-          UNION ALL
-          SELECT anc.org_id, p.parent_id, anc.depth + 1 FROM anc JOIN organisations p ON p.id = anc.id WHERE p.parent_id IS NOT NULL AND anc.depth < 20
-        ), ctx AS (
-          SELECT o.id, o.kind, left(o.jurisdiction_fips, 2) AS state,
-            (SELECT array_agg(anc.id ORDER BY anc.depth) FROM anc WHERE anc.org_id = o.id) AS path,
-            coalesce((SELECT array_agg(cm.community_id) FROM community_members cm WHERE cm.org_id = o.id), '{}') AS comms
-          FROM organisations o
-          WHERE o.id IN (SELECT id FROM chosen) OR o.id IN (SELECT m.org_id FROM memberships m WHERE m.user_id = ANY(${t.userIds}::uuid[]))
-        )
+        WITH chosen AS (${targetedOrgIdsSql(t)}),
+        members AS (${activeMembershipsSql()}),
+        ctx AS (${orgContextsSql(sql`SELECT id FROM chosen UNION SELECT "orgId" FROM members WHERE "userId" = ANY(${t.userIds}::uuid[])`)})
         SELECT NULL::uuid AS "userId", NULL AS email, NULL AS name, c.id AS "orgId", c.kind AS "orgKind", c.state AS "stateFips",
-               c.path AS "orgPath", c.comms AS "communityIds", false AS named
+               c.path AS "orgPath", c."communityIds", false AS named
           FROM ctx c WHERE c.id IN (SELECT id FROM chosen)
         UNION ALL
-        SELECT u.id, u.email, u.name, c.id, c.kind, c.state, c.path, c.comms, u.id = ANY(${t.userIds}::uuid[])
-          FROM ctx c JOIN memberships m ON m.org_id = c.id JOIN users u ON u.id = m.user_id AND NOT u.disabled
-          WHERE c.id IN (SELECT id FROM chosen) OR u.id = ANY(${t.userIds}::uuid[])`.execute(db);
+        SELECT m."userId", m.email, m.name, c.id, c.kind, c.state, c.path, c."communityIds", m."userId" = ANY(${t.userIds}::uuid[])
+          FROM ctx c JOIN members m ON m."orgId" = c.id
+          WHERE c.id IN (SELECT id FROM chosen) OR m."userId" = ANY(${t.userIds}::uuid[])`.execute(db);
       return r.rows;
     },
 
@@ -245,7 +232,7 @@ export function createAlertsRepo(db: Db) {
 
     async usersByIds(dbx: DbOrTx, ids: string[]): Promise<Map<string, { email: string; name: string }>> {
       if (!ids.length) return new Map();
-      const r = await sql<{ id: string; email: string; name: string }>`SELECT id, email, name FROM users WHERE id = ANY(${ids}::uuid[]) AND NOT disabled`.execute(dbx);
+      const r = await activePeopleSql(ids).execute(dbx);
       return new Map(r.rows.map((x) => [x.id, { email: x.email, name: x.name }]));
     },
 
@@ -407,16 +394,21 @@ export function createAlertsRepo(db: Db) {
         ) s
         WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now})
         GROUP BY 1, 2`.execute(db);
+      // Recipient organisations of the active visible alerts (current revision, in-app: one row per person),
+      // and whether somebody of each acknowledged (alert_acks carries the organisation acted for).
       const recipientArea = stateFips ? sql`coalesce(o.jurisdiction_fips, d.state_fips)` : sql`d.state_fips`;
       const gaps = await sql<{ fips: string; orgs: number; unacked: number }>`
-        SELECT g.area AS fips, count(*)::int AS orgs, count(*) FILTER (WHERE NOT g.acked)::int AS unacked
-        FROM (SELECT d.alert_id, d.org_id, min(${recipientArea}) AS area, bool_or(k.user_id IS NOT NULL) AS acked
-              FROM alerts a JOIN alert_deliveries d ON d.alert_id = a.id AND d.revision = a.revision AND d.channel = 'inapp'
-              ${stateFips ? sql`LEFT JOIN organisations o ON o.id = d.org_id AND left(o.jurisdiction_fips, 2) = d.state_fips` : sql``}
-              LEFT JOIN alert_acks k ON k.alert_id = d.alert_id AND k.user_id = d.recipient
-              WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now}) AND d.state_fips IS NOT NULL
-                ${stateFips ? sql`AND d.state_fips = ${stateFips}` : sql``}
-              GROUP BY d.alert_id, d.org_id) g
+        WITH act AS (SELECT a.id, a.revision FROM alerts a
+                     WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now})),
+        rec AS (SELECT d.alert_id, d.org_id, min(${recipientArea}) AS area
+                FROM act JOIN alert_deliveries d ON d.alert_id = act.id AND d.revision = act.revision AND d.channel = 'inapp'
+                ${stateFips ? sql`LEFT JOIN organisations o ON o.id = d.org_id AND left(o.jurisdiction_fips, 2) = d.state_fips` : sql``}
+                WHERE d.state_fips IS NOT NULL ${stateFips ? sql`AND d.state_fips = ${stateFips}` : sql``}
+                GROUP BY d.alert_id, d.org_id),
+        -- the acknowledgements of those alerts only, by index (ANY of an array keeps the planner off a scan of every acknowledgement)
+        ack AS (SELECT DISTINCT k.alert_id, k.org_id FROM alert_acks k WHERE k.alert_id = ANY (ARRAY(SELECT id FROM act)))
+        SELECT rec.area AS fips, count(*)::int AS orgs, count(*) FILTER (WHERE ack.org_id IS NULL)::int AS unacked
+        FROM rec LEFT JOIN ack ON ack.alert_id = rec.alert_id AND ack.org_id = rec.org_id
         GROUP BY 1`.execute(db);
       return { levels: r.rows, gaps: gaps.rows };
     },
