@@ -5501,6 +5501,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People who may be assigned incidents and own tasks: analysts and admins of the hub (and of the incident's reporting organisation) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description With an incident: also its reporting organisation's analysts and admins */
+                    incidentId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                userId: string;
+                                name: string;
+                                /** Format: uuid */
+                                orgId: string;
+                                orgName: string;
+                                /** @enum {string} */
+                                role: "member" | "analyst" | "org_admin";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/incidents/escalations": {
         parameters: {
             query?: never;

@@ -1,7 +1,7 @@
 import type { Core, RampartModule } from '../core/module.ts';
 import type { ActorResolver } from '../core/http/http.ts';
 import { createDirectoryModule } from './directory/index.ts';
-import { createAuthModule } from './auth/index.ts';
+import { createAuthMembers, createAuthModule } from './auth/index.ts';
 import { createAuditModule } from './audit/index.ts';
 import { createDemoModule } from './demo/index.ts';
 import { createIntelModule, createIntelPicture } from './intel/index.ts';
@@ -23,7 +23,7 @@ export function createModules(core: Core): { modules: RampartModule[]; resolver:
   const shared = { intel: intel.public, directory: directory.service };
   const detect = createDetectModule(core, shared);
   const alerts = createAlertsModule(core, shared);
-  const incidents = createIncidentsModule(core, shared);
+  const incidents = createIncidentsModule(core, { ...shared, members: createAuthMembers(core.database.db) });
   const db = core.database.db;
   const picture = createPictureModule(core, {
     alerts: alerts.service, incidents: createIncidentsPicture(db), detect: createDetectPicture(db), intel: createIntelPicture(db), directory: directory.service,

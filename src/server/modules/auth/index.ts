@@ -8,6 +8,7 @@ import { authRoutes } from './auth.routes.ts';
 
 export { SESSION_COOKIE, tokenFromHeader } from './auth.resolver.ts';
 export { TOKEN_SCOPES, hashPassword, type AuthService } from './auth.service.ts';
+export { createAuthMembers, type AuthMembers, type OrgMember } from './auth.members.repo.ts';
 export { activeMembershipsSql, activePeopleSql } from './auth.people.repo.ts';
 
 /** Sign-in (argon2id, TOTP MFA), sessions, API tokens, invitations and password resets. */

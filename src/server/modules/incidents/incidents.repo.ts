@@ -308,16 +308,6 @@ export function createIncidentsRepo(db: Db) {
       return r.rows;
     },
 
-    /**
-     * Whether a person belongs to one of the organisations. Reads auth's memberships table: neither
-     * the directory nor auth exposes "is a member of" through its public face yet (README, "Known gaps").
-     */
-    async isMemberOfAny(dbx: DbOrTx, userId: string, orgIds: string[]): Promise<boolean> {
-      if (!orgIds.length) return false;
-      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM memberships WHERE user_id = ${userId}::uuid AND org_id = ANY(${orgIds}::uuid[])`.execute(dbx);
-      return r.rows[0]!.n > 0;
-    },
-
     async metrics(actor: Actor, now: Date, since?: Date, until?: Date) {
       const where: RawBuilder<unknown>[] = [readable(actor), sql`i.status <> 'draft'`];
       if (since) where.push(sql`i.submitted_at >= ${since}`);

@@ -6,6 +6,8 @@ import type { IntelPublic } from '../intel/index.ts';
 import type { AttachmentRow, IncidentRow } from './incidents.repo.ts';
 import {
   AssignBody,
+  Assignee,
+  AssigneesQuery,
   Attachment,
   ConsentBody,
   DraftBody,
@@ -55,6 +57,9 @@ export function incidentsRoutes(service: IncidentsService, intel: IntelPublic) {
     );
     app.get('/incidents/playbooks', { schema: { tags, summary: 'Playbooks per incident type', response: { 200: z.object({ items: z.array(z.object({ type: z.string(), name: z.string(), summary: z.string(), steps: z.array(z.object({ phase: z.string(), title: z.string(), detail: z.string(), dueHours: z.number() })) })) }) } } }, async () => ({
       items: PLAYBOOKS,
+    }));
+    app.get('/incidents/assignees', { schema: { tags, summary: 'People who may be assigned incidents and own tasks: analysts and admins of the hub (and of the incident\'s reporting organisation)', querystring: AssigneesQuery, response: { 200: z.object({ items: z.array(Assignee) }) } } }, async (req) => ({
+      items: await service.assignees(req.actor, req.query.incidentId),
     }));
     app.get('/incidents/escalations', { schema: { tags, summary: 'Sanitised incident escalations shared with you', response: { 200: z.object({ items: z.array(Escalation) }) } } }, async (req) => ({
       items: await service.escalations(req.actor),

@@ -161,6 +161,16 @@ export const ListQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(200).default(25),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
+export const AssigneesQuery = z.strictObject({
+  incidentId: Uuid.optional().describe("With an incident: also its reporting organisation's analysts and admins"),
+});
+export const Assignee = z.object({
+  userId: Uuid,
+  name: z.string(),
+  orgId: Uuid,
+  orgName: z.string(),
+  role: z.enum(['member', 'analyst', 'org_admin']),
+});
 export const MetricsQuery = z.strictObject({
   since: datetime.optional(),
   until: datetime.optional(),

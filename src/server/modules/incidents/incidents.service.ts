@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { hasRole, hasScope, systemActor, type Actor } from '../../core/access/actor.ts';
+import { hasRole, hasScope, systemActor, type Actor, type Role } from '../../core/access/actor.ts';
 import type { Tlp } from '../../core/access/tlp.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
 import { audit } from '../../core/audit/audit.ts';
@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.ts';
 import { withTx, type Db, type Tx } from '../../core/db.ts';
 import { publishEvent } from '../../core/events/events.ts';
 import { AppError, errors, type FieldProblem } from '../../core/http/errors.ts';
+import type { AuthMembers } from '../auth/index.ts';
 import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import { FileTooLargeError, type FileStore } from './files.ts';
@@ -57,6 +58,8 @@ export interface IncidentsDeps {
   clock: Clock;
   intel: IntelPublic;
   directory: DirectoryService;
+  /** Who belongs to which organisation (auth's public query). */
+  members: AuthMembers;
 }
 
 function requireReader(actor: Actor): void {
@@ -168,13 +171,16 @@ export function createIncidentsService(d: IncidentsDeps) {
     return repo.addObservables(tx, incidentId, found.map((c) => ({ id: randomUUID(), kind: c.kind, value: c.value })), source, clock.now());
   }
 
-  async function hubOrgIds(): Promise<string[]> {
-    return (await d.directory.listOrgs(sys, { kind: 'national_hub', sort: 'name', page: 1, pageSize: 200 })).items.map((h) => h.id);
-  }
+  const hubOrgs = async () => (await d.directory.listOrgs(sys, { kind: 'national_hub', sort: 'name', page: 1, pageSize: 200 })).items;
+  const hubOrgIds = async (): Promise<string[]> => (await hubOrgs()).map((h) => h.id);
+
+  /** Who may be assigned an incident or own its tasks: analysts and admins of the hub and of the reporting organisation. */
+  const ASSIGNABLE_ROLES: Role[] = ['analyst', 'org_admin'];
+  const assignableOrgs = (hubs: string[], inc: IncidentRow | null) => [...new Set([...hubs, ...(inc?.ownerOrgId ? [inc.ownerOrgId] : [])])];
 
   async function checkAssignee(tx: Tx, hubs: string[], inc: IncidentRow, userId: string, path: string): Promise<void> {
-    const orgs = [...hubs, ...(inc.ownerOrgId ? [inc.ownerOrgId] : [])];
-    if (!(await repo.isMemberOfAny(tx, userId, orgs))) throw errors.validation([{ path, message: 'must be a person of the hub or of the reporting organisation' }]);
+    const found = await d.members.list({ orgIds: assignableOrgs(hubs, inc), roles: ASSIGNABLE_ROLES, userId }, tx);
+    if (!found.length) throw errors.validation([{ path, message: 'must be an analyst or admin of the hub or of the reporting organisation' }]);
   }
 
   function draftPatch(body: DraftBody): IncidentPatch {
@@ -323,6 +329,23 @@ export function createIncidentsService(d: IncidentsDeps) {
         await record(tx, actor, inc, 'assign', '', { from: inc.assigneeUserId, to: userId });
       });
       return view(await getRow(actor, id), actor);
+    },
+
+    /**
+     * The people who may be assigned: analysts and admins of the hub — and, for an incident, of its
+     * reporting organisation. For hub analysts, or for the incident's responders (404 if hidden).
+     */
+    async assignees(actor: Actor, incidentId?: string) {
+      requireReader(actor);
+      const inc = incidentId ? await getRow(actor, incidentId) : null;
+      if (inc ? !isResponder(actor, inc) : !isHub(actor) && actor.kind !== 'system') {
+        throw errors.forbidden('INCIDENT_FORBIDDEN', 'Only those who work incidents see who may be assigned');
+      }
+      const hubs = await hubOrgs();
+      const names = new Map(hubs.map((o) => [o.id, o.name]));
+      if (inc?.ownerOrgId && !names.has(inc.ownerOrgId)) names.set(inc.ownerOrgId, (await d.directory.getOrg(sys, inc.ownerOrgId).catch(() => null))?.name ?? '');
+      const people = await d.members.list({ orgIds: assignableOrgs(hubs.map((h) => h.id), inc), roles: ASSIGNABLE_ROLES });
+      return people.map((p) => ({ ...p, orgName: names.get(p.orgId) ?? '' }));
     },
 
     async addNote(actor: Actor, id: string, body: string) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
 import type { Core, RampartModule } from '../../core/module.ts';
+import type { AuthMembers } from '../auth/index.ts';
 import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import { LocalFileStore, S3FileStore, type FileStore } from './files.ts';
@@ -19,10 +20,10 @@ export { createIncidentsPicture, OPEN_STATUSES, type IncidentsPicture } from './
  * store, triage and cases (priority, assignment, workflow, playbooks, tasks, timeline, SLA clocks),
  * observables → STIX indicators, sanitised escalation by consent, STIX/PDF outputs and metrics.
  */
-export function createIncidentsModule(core: Core, deps: { intel: IntelPublic; directory: DirectoryService; files?: FileStore }): RampartModule & { service: IncidentsService } {
+export function createIncidentsModule(core: Core, deps: { intel: IntelPublic; directory: DirectoryService; members: AuthMembers; files?: FileStore }): RampartModule & { service: IncidentsService } {
   const repo = createIncidentsRepo(core.database.db);
   const files = deps.files ?? fileStoreOf(core.config);
-  const service = createIncidentsService({ db: core.database.db, repo, files, clock: core.clock, intel: deps.intel, directory: deps.directory });
+  const service = createIncidentsService({ db: core.database.db, repo, files, clock: core.clock, intel: deps.intel, directory: deps.directory, members: deps.members });
   return {
     name: 'incidents',
     service,

@@ -290,20 +290,43 @@ function Triage({ i, hubAnalyst }: { i: Incident; hubAnalyst: boolean }) {
   );
 }
 
-/** People known on this case (its timeline's actors): the assignment choices the API lets us name. */
-function usePeople(id: string) {
+/** Who may be assigned or own a task (analysts and admins of the hub and of the reporting office): asked only by those who work the case. */
+function useAssignees(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ['incident', id, 'assignees'],
+    queryFn: () => call(api.GET('/api/incidents/assignees', { params: { query: { incidentId: id } } })),
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+/** Names of people on this case: those who may be assigned, and the timeline's actors. */
+function usePeople(id: string, responder = false) {
   const t = useQuery({ queryKey: ['incident', id, 'timeline'], queryFn: () => call(api.GET('/api/incidents/{id}/timeline', { params: { path: { id } } })) });
+  const a = useAssignees(id, responder);
   const people = new Map<string, string>();
+  for (const p of a.data?.items ?? []) people.set(p.userId, p.name);
   for (const e of t.data?.items ?? []) if (e.actorId) people.set(e.actorId, e.actorName);
   return people;
+}
+
+/** Choices for an assignee or task owner: name and office, "(you)" for oneself; the current one kept if no longer listed. */
+function useAssigneeOptions(id: string, responder: boolean, current: string | null) {
+  const me = useCurrentMe();
+  const a = useAssignees(id, responder);
+  const people = usePeople(id, responder);
+  const options = (a.data?.items ?? []).map((p) => ({ value: p.userId, label: p.userId === me.id ? `${p.name} (you)` : `${p.name} — ${p.orgName}` }));
+  if (current && !options.some((o) => o.value === current)) options.push({ value: current, label: people.get(current) ?? 'Someone on the case' });
+  return options;
 }
 
 function Assignment({ i, responder }: { i: Incident; responder: boolean }) {
   const me = useCurrentMe();
   const refresh = useRefresh(i.id);
   const announce = useAnnounce();
-  const people = usePeople(i.id);
+  const people = usePeople(i.id, responder);
   people.set(me.id, `${me.name} (you)`);
+  const options = useAssigneeOptions(i.id, responder, i.assigneeUserId);
   const [error, setError] = useState<unknown>(null);
   const assign = async (userId: string | null) => {
     setError(null);
@@ -324,8 +347,9 @@ function Assignment({ i, responder }: { i: Incident; responder: boolean }) {
           <>
             <Select
               label="Assign to"
-              description="People of the hub or the reporting office who have worked on this case."
-              data={[...people.entries()].map(([value, l]) => ({ value, label: l }))}
+              description="Analysts and admins of the hub or of the reporting office."
+              data={options}
+              searchable
               value={i.assigneeUserId}
               onChange={(v) => void assign(v)}
               clearable
