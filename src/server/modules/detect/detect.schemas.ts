@@ -65,12 +65,20 @@ export const HitListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.coerce.number().int().min(1).optional(),
 });
+/** A campaign, intrusion set or threat actor the indicator indicates (or, `via` a campaign, that campaign is attributed to). */
+export const RelatedObject = z.object({
+  id: z.string(),
+  type: z.enum(['campaign', 'intrusion-set', 'threat-actor']),
+  name: z.string().nullable(),
+  via: z.string().nullable(),
+});
 export const Hit = z.object({
   id: z.number().int(),
   runId: Uuid,
   filename: z.string().nullable(),
   indicatorId: z.string(),
   indicator: IndicatorContext,
+  related: z.array(RelatedObject),
   kind: z.string(),
   value: z.string(),
   field: z.string(),

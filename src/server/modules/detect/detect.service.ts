@@ -16,7 +16,7 @@ import { publishEvent } from '../../core/events/events.ts';
 import { AppError, errors } from '../../core/http/errors.ts';
 import type { Core } from '../../core/module.ts';
 import type { DirectoryService } from '../directory/index.ts';
-import { orgIdentityId, type IntelPublic, type ShareOptions } from '../intel/index.ts';
+import type { IntelPublic, ShareOptions } from '../intel/index.ts';
 import { matchComplex } from './detect.complex.ts';
 import { buildDetectIndex, IndexCache, type DetectIndex } from './detect.index.ts';
 import type { DetectRepo, NewHit, RunRow } from './detect.repo.ts';
@@ -38,8 +38,6 @@ export const RUN_JOB = 'detect.run';
 export const RETROHUNT_JOB = 'detect.retrohunt';
 export const RETENTION_JOB = 'detect.retention';
 
-/** The organisation identity intel uses for created_by_ref (one id per organisation, owned by intel). */
-export { orgIdentityId };
 /** Namespace of this module's deterministic sighting ids (one sighting per organisation, indicator and TLP). */
 const SIGHTING_NAMESPACE = '0f4f7f0e-3b8e-5d55-a6a4-5f0a9d9e2d10';
 
@@ -95,7 +93,6 @@ export function createDetectService(deps: DetectDeps) {
   const { core, repo, intel, directory } = deps;
   const db = core.database.db;
   const cache = new IndexCache(INDEX_TTL_MS);
-  const knownIdentities = new Set<string>();
   const logsDir = path.join(core.config.dataDir, 'logs');
 
   /**
@@ -135,35 +132,13 @@ export function createDetectService(deps: DetectDeps) {
     return r.items.map((o) => o.id);
   }
 
-  /**
-   * The organisation's identity object when intel does not hold it yet (read outside any transaction:
-   * on PGlite a read on another connection inside a transaction would wait for it).
-   */
-  async function missingIdentity(orgId: string): Promise<Record<string, unknown> | null> {
-    const id = orgIdentityId(orgId);
-    if (knownIdentities.has(id) || (await intel.getVisible(systemActor('detect'), id))) {
-      knownIdentities.add(id);
-      return null;
-    }
-    const org = await directory.getOrg(systemActor('detect'), orgId);
-    const now = core.clock.now().toISOString();
-    return { type: 'identity', spec_version: '2.1', id, created: now, modified: now, name: org.name, identity_class: 'organization' };
-  }
-
-  async function storeIdentity(tx: Tx, orgId: string, identity: Record<string, unknown> | null): Promise<string> {
-    if (identity) {
-      const share: ShareOptions = { actor: systemActor('detect'), ownerOrgId: orgId, tlp: 'CLEAR', communityIds: [], source: 'system' };
-      await intel.store(tx, share, [identity]);
-    }
-    return orgIdentityId(orgId);
-  }
-
   /** Adds `aggs` to the organisation's sightings (a new version of each), stored through intel. */
-  async function recordSightings(tx: Tx, run: RunRow, shareActor: Actor, aggs: Map<string, Agg>, pre: { communityIds: string[]; hubs: string[]; identity: Record<string, unknown> | null }): Promise<Map<string, string>> {
+  async function recordSightings(tx: Tx, run: RunRow, shareActor: Actor, aggs: Map<string, Agg>, pre: { communityIds: string[]; hubs: string[] }): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
     if (!aggs.size) return ids;
     const { communityIds, hubs } = pre;
-    const identity = await storeIdentity(tx, run.orgId, pre.identity);
+    // the organisation's identity is intel's: stored there (in this transaction) when it does not hold it yet
+    const identity = await intel.ensureOrgIdentity(tx, systemActor('detect'), run.orgId);
     const tlp = run.tlp;
     const recipientOrgIds = run.shareWithHub ? hubs.filter((h) => h !== run.orgId) : [];
     const recipientUserIds = tlp === 'RED' && run.createdBy ? [run.createdBy] : [];
@@ -316,13 +291,12 @@ export function createDetectService(deps: DetectDeps) {
       // sequential on purpose: fewer concurrent statements on the pool (see README, PGlite)
       const hubs = run.shareWithHub ? await hubOrgIds() : [];
       const ctx = await directory.actorContext(run.orgId);
-      const identity = r.aggs.size ? await missingIdentity(run.orgId) : null;
       const uploader: Actor = run.createdBy
         ? { ...systemActor('detect'), kind: 'user', userId: run.createdBy, name: 'detect upload', orgId: run.orgId, orgPath: ctx.orgPath, communityIds: ctx.communityIds }
         : systemActor('detect');
       const s = r.summary;
       await withTx(db, async (tx) => {
-        const sightings = await recordSightings(tx, started, uploader, r.aggs, { communityIds: ctx.communityIds, hubs, identity });
+        const sightings = await recordSightings(tx, started, uploader, r.aggs, { communityIds: ctx.communityIds, hubs });
         for (const h of r.hits) h.sightingId = sightings.get(h.indicatorId) ?? null;
         const inserted = await repo.insertHits(tx, r.hits);
         await repo.updateRun(tx, run.id, {
@@ -361,7 +335,6 @@ export function createDetectService(deps: DetectDeps) {
         if (!r.hits.length) continue;
         const hubs = run.shareWithHub ? await hubOrgIds() : [];
         const ctx = await directory.actorContext(orgId);
-        const identity = await missingIdentity(orgId);
         const sys = systemActor('detect-retrohunt');
         const n = await withTx(db, async (tx) => {
           const inserted = await repo.insertHits(tx, r.hits);
@@ -379,7 +352,7 @@ export function createDetectService(deps: DetectDeps) {
               a.last = Math.max(a.last, t);
             }
           }
-          const sightings = await recordSightings(tx, run, sys, aggs, { communityIds: ctx.communityIds, hubs, identity });
+          const sightings = await recordSightings(tx, run, sys, aggs, { communityIds: ctx.communityIds, hubs });
           await repo.setHitSightings(tx, run.id, sightings);
           await repo.addRetroHits(tx, run.id, inserted.length);
           for (const [id, a] of aggs) perIndicator.set(id, (perIndicator.get(id) ?? 0) + a.lines);
@@ -471,16 +444,21 @@ export function createDetectService(deps: DetectDeps) {
       return run;
     },
 
-    /** My organisation's hits, each with its indicator as the reader may see it (a hit on an indicator no longer visible is left out). */
+    /**
+     * My organisation's hits, each with its indicator as the reader may see it (a hit on an indicator no longer
+     * visible is left out) and the campaigns / threat actors related to it that the reader may see.
+     */
     async listHits(actor: Actor, q: { runId?: string; indicatorId?: string; limit: number; cursor?: number }) {
       requireReader(actor);
       const rows = await repo.listHits(actor.orgId, { runId: q.runId, indicatorId: q.indicatorId, limit: q.limit, beforeId: q.cursor });
       const context = new Map<string, Record<string, unknown> | null>();
       for (const id of new Set(rows.map((r) => r.indicatorId))) context.set(id, await intel.getVisible(actor, id));
+      // campaigns and actors as the reader may see them (intel leaves out what the reader may not see)
+      const related = await intel.relatedOf(actor, [...context].flatMap(([id, ind]) => (ind ? [id] : [])));
       const items = rows.flatMap((r) => {
         const ind = context.get(r.indicatorId);
         if (!ind) return [];
-        return [{ ...r, indicator: indicatorContext(ind) }];
+        return [{ ...r, indicator: indicatorContext(ind), related: related.get(r.indicatorId) ?? [] }];
       });
       return { items, nextCursor: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
     },

@@ -11,17 +11,17 @@ export function detectKit(r: TestRampart, w: World) {
   let n = 0;
   return {
     service,
-    /** Stores an indicator as `who` (owner: that persona's organisation) through intel's one write path. */
-    async indicator(who: PersonaKey, pattern: string, tlp: Tlp = 'CLEAR', name?: string): Promise<string> {
+    /** Stores STIX objects as `who` (owner: that persona's organisation) through intel's one write path. */
+    async store(who: PersonaKey, tlp: Tlp, objects: Record<string, unknown>[]): Promise<void> {
       const actor = await w.actor(who);
+      const res = await withTx(r.core.database.db, (tx) => r.services.intel.store(tx, { actor, ownerOrgId: actor.orgId, tlp, source: 'test' }, objects));
+      if (res.rejected.length) throw new Error(JSON.stringify(res.rejected));
+    },
+    /** Stores an indicator as `who`; answers its id. */
+    async indicator(who: PersonaKey, pattern: string, tlp: Tlp = 'CLEAR', name?: string): Promise<string> {
       const id = `indicator--${randomUUID()}`;
       const now = new Date().toISOString();
-      const res = await withTx(r.core.database.db, (tx) =>
-        r.services.intel.store(tx, { actor, ownerOrgId: actor.orgId, tlp, source: 'test' }, [
-          { type: 'indicator', spec_version: '2.1', id, created: now, modified: now, name: name ?? `ind-${++n}`, pattern, pattern_type: 'stix', valid_from: now },
-        ]),
-      );
-      if (res.rejected.length) throw new Error(JSON.stringify(res.rejected));
+      await this.store(who, tlp, [{ type: 'indicator', spec_version: '2.1', id, created: now, modified: now, name: name ?? `ind-${++n}`, pattern, pattern_type: 'stix', valid_from: now }]);
       service.cache.clear();
       return id;
     },
@@ -32,7 +32,7 @@ export function detectKit(r: TestRampart, w: World) {
     async hits(who: PersonaKey, query = '') {
       const res = await w.as(who).get(`/api/detect/hits?limit=500${query ? `&${query}` : ''}`);
       if (res.statusCode !== 200) throw new Error(res.body);
-      return res.json().items as { indicatorId: string; lineNo: number; kind: string; value: string; field: string; foundBy: string; sightingId: string | null; indicator: { name: string | null } }[];
+      return res.json().items as { indicatorId: string; lineNo: number; kind: string; value: string; field: string; foundBy: string; sightingId: string | null; indicator: { name: string | null }; related: { id: string; type: string; name: string | null; via: string | null }[] }[];
     },
     async events(topic: string) {
       return (await sql<{ payload: Record<string, unknown>; recipient_org_ids: string[]; tlp: string; owner_org_id: string }>`SELECT payload, recipient_org_ids, tlp, owner_org_id FROM events WHERE topic = ${topic} ORDER BY id`.execute(r.core.database.db)).rows;

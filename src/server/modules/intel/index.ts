@@ -7,6 +7,7 @@ import type { Actor } from '../../core/access/actor.ts';
 import type { Tx } from '../../core/db.ts';
 import type { StixIssue } from '../../../lib/stix/index.ts';
 import { intelApi } from './intel.routes.ts';
+import { ensureOrgIdentity } from './intel.service.ts';
 import { taxiiModule } from './taxii/index.ts';
 
 export { prepareObject, storeRows, patternKeys, DEFAULT_TLP, type ShareOptions } from './intel.store.ts';
@@ -15,6 +16,22 @@ export { orgIdentityId } from './intel.service.ts';
 export type { IntelRepo } from './intel.repo.ts';
 export type { IndicatorFeedRow } from './indicator-feed.repo.ts';
 export { createIntelPicture, type IntelPicture } from './intel.picture.repo.ts';
+
+/** A campaign, intrusion set or threat actor related to an indicator (`IntelPublic.relatedOf`). */
+export interface RelatedObject {
+  id: string;
+  type: 'campaign' | 'intrusion-set' | 'threat-actor';
+  name: string | null;
+  /** The campaign through which an intrusion set / threat actor is related (campaign attributed-to actor), else null. */
+  via: string | null;
+}
+
+const RELATED_TYPES = new Set(['campaign', 'intrusion-set', 'threat-actor']);
+const ACTOR_TYPES = new Set(['intrusion-set', 'threat-actor']);
+/** relatedOf looks at most this many indicators per call (a page of hits). */
+export const RELATED_MAX_IDS = 500;
+
+const typeOfId = (id: unknown) => (typeof id === 'string' ? id.slice(0, id.indexOf('--')) : '');
 
 /**
  * What other modules may use of intel (detection, alerts, incidents): store STIX objects they build
@@ -28,6 +45,17 @@ export interface IntelPublic {
   getVisible(actor: Actor, id: string): Promise<Record<string, unknown> | null>;
   /** The actor's visible, unrevoked indicators, in pk order (for building detection indexes). */
   indicators(actor: Actor, opts?: { since?: Date; pageSize?: number }): AsyncIterable<IndicatorFeedRow>;
+  /**
+   * The organisation's identity object (created_by_ref, where_sighted_refs of what a module builds for it):
+   * stored in `tx` (CLEAR, owned by the organisation) when intel does not hold it or its name changed; answers its id.
+   */
+  ensureOrgIdentity(tx: Tx, actor: Actor, orgId: string): Promise<string>;
+  /**
+   * For each indicator id (at most RELATED_MAX_IDS), the campaigns, intrusion sets and threat actors it
+   * `indicates`, and the intrusion sets / threat actors those campaigns are `attributed-to`. Only what the actor
+   * may see: a relationship or an object hidden from the actor (or revoked) is left out, never hinted at.
+   */
+  relatedOf(actor: Actor, indicatorIds: string[]): Promise<Map<string, RelatedObject[]>>;
 }
 
 export interface IntelDeps {
@@ -56,6 +84,47 @@ export function createIntelPublic(core: Core, repo: IntelRepo): IntelPublic {
     },
     async getVisible(actor, id) {
       return (await repo.getLatest(actor, id))?.object ?? null;
+    },
+    ensureOrgIdentity(tx, actor, orgId) {
+      return ensureOrgIdentity(repo, tx, actor, orgId);
+    },
+    async relatedOf(actor, indicatorIds) {
+      const ids = [...new Set(indicatorIds)].slice(0, RELATED_MAX_IDS);
+      const result = new Map<string, RelatedObject[]>(ids.map((id) => [id, []]));
+      // relationships of one kind from `source` to targets of the given types (latest, visible, not revoked)
+      const targetsOf = async (source: string, kind: string, types: Set<string>): Promise<string[]> =>
+        (await repo.relationshipsFor(actor, source)).flatMap(({ type, object: r }) =>
+          type === 'relationship' && r.revoked !== true && r.relationship_type === kind && r.source_ref === source && types.has(typeOfId(r.target_ref)) ? [r.target_ref as string] : [],
+        );
+      const visible = async (refs: string[]) =>
+        new Map((await repo.latestOf(actor, [...new Set(refs)])).filter((r) => r.object.revoked !== true && RELATED_TYPES.has(r.type)).map((r) => [r.id, r] as const));
+      // sequential on purpose: on PGlite every statement shares one connection
+      const direct = new Map<string, string[]>();
+      for (const id of ids) direct.set(id, await targetsOf(id, 'indicates', RELATED_TYPES));
+      const objects = await visible([...direct.values()].flat());
+      const attributed = new Map<string, string[]>();
+      for (const o of objects.values()) if (o.type === 'campaign') attributed.set(o.id, await targetsOf(o.id, 'attributed-to', ACTOR_TYPES));
+      const actors = await visible([...attributed.values()].flat());
+      const view = (id: string, via: string | null): RelatedObject | null => {
+        const o = (via ? actors : objects).get(id);
+        if (!o) return null;
+        const name = typeof o.object.name === 'string' ? o.object.name.slice(0, 1000) : null;
+        return { id, type: o.type as RelatedObject['type'], name, via };
+      };
+      for (const [indicatorId, targets] of direct) {
+        const out = result.get(indicatorId)!;
+        const seen = new Set<string>();
+        const add = (r: RelatedObject | null) => {
+          if (r && !seen.has(r.id)) {
+            seen.add(r.id);
+            out.push(r);
+          }
+        };
+        for (const t of targets) add(view(t, null));
+        for (const t of targets) for (const a of attributed.get(t) ?? []) if (objects.has(t)) add(view(a, t));
+        out.sort((x, y) => x.type.localeCompare(y.type) || (x.name ?? '').localeCompare(y.name ?? '') || x.id.localeCompare(y.id));
+      }
+      return result;
     },
     async *indicators(actor, opts = {}) {
       let after = 0;

@@ -14,7 +14,7 @@ import type { Tlp } from '../../core/access/tlp.ts';
 import { withTx, type Tx } from '../../core/db.ts';
 import { errors, type FieldProblem } from '../../core/http/errors.ts';
 import type { IntelDeps } from './index.ts';
-import type { ObjectFilters, ObjectRow } from './intel.repo.ts';
+import type { IntelRepo, ObjectFilters, ObjectRow } from './intel.repo.ts';
 import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
 import { countOutcomes, prepareBatch, writeBatch, type BatchItem } from './ingest.batch.ts';
 import type {
@@ -58,6 +58,32 @@ export function requireSharer(actor: Actor): asserts actor is Actor & { orgId: s
 
 export function orgIdentityId(orgId: string): string {
   return `identity--${uuidv5(ORG_IDENTITY_NAMESPACE, orgId)}`;
+}
+
+/**
+ * The organisation's identity object (created_by_ref of what Rampart builds for it): one deterministic id
+ * per organisation, CLEAR, a new version when the organisation's name changes. Reads and writes in `tx`.
+ */
+export async function ensureOrgIdentity(repo: IntelRepo, tx: Tx, actor: Actor, orgId: string): Promise<string> {
+  const id = orgIdentityId(orgId);
+  const name = (await repo.orgName(orgId, tx)) ?? 'Unknown organisation';
+  const existing = await repo.latestAny(tx, id);
+  if (existing && existing.name === name) return id;
+  const now = new Date().toISOString();
+  const identity = {
+    type: 'identity',
+    spec_version: '2.1',
+    id,
+    created: typeof existing?.created === 'string' ? existing.created : now,
+    modified: now,
+    name,
+    identity_class: 'organization',
+  };
+  const share: ShareOptions = { actor, ownerOrgId: orgId, tlp: 'CLEAR', communityIds: [], source: 'system' };
+  const p = prepareObject(identity, share, { communityIds: [] });
+  if (!p.ok) throw new Error(`identity object invalid: ${JSON.stringify(p.errors)}`);
+  await storeRows(tx, repo, share, [p.row], { kind: 'organisation-identity' });
+  return id;
 }
 
 export function summaryOf(r: ObjectRow): ObjectSummary {
@@ -217,31 +243,7 @@ export function createIntelService(deps: IntelDeps) {
     };
   }
 
-  /**
-   * The organisation's identity object (created_by_ref of what Rampart builds for it): one
-   * deterministic id per organisation, CLEAR, a new version when the organisation's name changes.
-   */
-  async function ensureOrgIdentity(tx: Tx, actor: Actor, orgId: string): Promise<string> {
-    const id = orgIdentityId(orgId);
-    const name = (await repo.orgName(orgId, tx)) ?? 'Unknown organisation';
-    const existing = await repo.latestAny(tx, id);
-    if (existing && existing.name === name) return id;
-    const now = new Date().toISOString();
-    const identity = {
-      type: 'identity',
-      spec_version: '2.1',
-      id,
-      created: typeof existing?.created === 'string' ? existing.created : now,
-      modified: now,
-      name,
-      identity_class: 'organization',
-    };
-    const share: ShareOptions = { actor, ownerOrgId: orgId, tlp: 'CLEAR', communityIds: [], source: 'system' };
-    const p = prepareObject(identity, share, { communityIds: [] });
-    if (!p.ok) throw new Error(`identity object invalid: ${JSON.stringify(p.errors)}`);
-    await storeRows(tx, repo, share, [p.row], { kind: 'organisation-identity' });
-    return id;
-  }
+  const ensureIdentity = (tx: Tx, actor: Actor, orgId: string) => ensureOrgIdentity(repo, tx, actor, orgId);
 
   async function visibleIds(actor: Actor, ids: string[], path: string): Promise<void> {
     const found = new Set((await repo.latestOf(actor, [...new Set(ids)])).map((r) => r.id));
@@ -253,7 +255,7 @@ export function createIntelService(deps: IntelDeps) {
   async function createOne(actor: Actor & { orgId: string }, build: (createdByRef: string) => Record<string, unknown>, req: SharingRequest, kind: string) {
     const share = await shareFor(actor, req, 'api', 'body.');
     const { object } = await withTx(db, async (tx) => {
-      const createdByRef = await ensureOrgIdentity(tx, actor, actor.orgId);
+      const createdByRef = await ensureIdentity(tx, actor, actor.orgId);
       const obj = build(createdByRef);
       const p = prepareObject(obj, share, { communityIds: actor.communityIds });
       if (!p.ok) throw errors.validation(p.errors.map((e) => ({ path: `body${e.path.replace(/^\$/, '')}`, message: `${e.rule}: ${e.message}` })));
@@ -436,7 +438,7 @@ export function createIntelService(deps: IntelDeps) {
     },
 
     shareFor,
-    ensureOrgIdentity,
+    ensureOrgIdentity: ensureIdentity,
     countOutcomes,
   };
 }
