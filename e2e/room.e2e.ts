@@ -139,7 +139,7 @@ describe('situation room', () => {
     expect(await hub.evaluate('document.activeElement && document.activeElement.getAttribute("data-key")')).toBe(second);
     await hub.keyboard.press('Enter');
     await hub.waitForURL((u) => u.searchParams.get('item') === second);
-    expect(await items.nth(1).getAttribute('aria-pressed')).toBe('true');
+    await h.item(second!).and(hub.locator('[aria-pressed="true"]')).waitFor();
     await h.thread().getByRole('heading', { level: 2 }).waitFor();
 
     const full = hub.getByRole('button', { name: 'Full screen' });
@@ -147,6 +147,7 @@ describe('situation room', () => {
     await hub.getByRole('button', { name: 'Leave full screen' }).waitFor();
     expect(await hub.evaluate('document.fullscreenElement && document.fullscreenElement.getAttribute("data-testid")')).toBe('room');
     await h.check('situation room: full screen');
+    await hub.screenshot({ path: path.join(os.tmpdir(), 'rampart-room-fullscreen-1920x1080.png') });
     await hub.getByRole('button', { name: 'Leave full screen' }).click();
     await hub.getByRole('button', { name: 'Full screen' }).waitFor();
   });
