@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { Kysely, PostgresDialect, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, Migrator, sql, type Migration, type MigrationProvider, type RawBuilder, type Transaction } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -114,6 +115,30 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       release();
     },
   };
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * Runs a read made on (nearly) every request — the actor behind a session or token, a list page — as
+ * a named prepared statement on PostgreSQL: each pooled connection parses and plans it once and then
+ * only binds and executes (planning the actor query cost more than running it: ~0.2 ms against
+ * ~0.06 ms, measured with EXPLAIN ANALYZE). The name is a hash of the SQL text, so every distinct text
+ * (a list with a different set of filters) is its own statement; the number of texts is bounded by the
+ * code, not by the data. Not inside a transaction (it takes a pooled connection of its own).
+ * On PGlite the statement runs unnamed, as Kysely would run it: PGlite is one backend shared by every
+ * socket connection, so a name prepared by one connection would outlive it and collide with the next.
+ */
+export async function queryPrepared<R>(database: Database, query: RawBuilder<R>): Promise<R[]> {
+  if (database.kind !== 'postgres') return (await query.execute(database.db)).rows;
+  const { sql: text, parameters } = query.compile(database.db);
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `rampart_${createHash('sha1').update(text).digest('hex')}`;
+    if (preparedNames.size < 10_000) preparedNames.set(text, name);
+  }
+  const r = await database.pool.query<R & pg.QueryResultRow>({ name, text, values: parameters as unknown[] });
+  return r.rows;
 }
 
 /** Runs `fn` in one transaction: everything it writes (rows, audit entries, events, jobs) commits together. */

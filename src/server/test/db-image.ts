@@ -34,7 +34,7 @@ export const templateName = (key: string) => `rampart_tpl_${key}`;
 
 async function prepare(database: Database): Promise<void> {
   await migrate(database.db);
-  const repo = createDirectoryRepo(database.db);
+  const repo = createDirectoryRepo(database);
   await createDirectoryService(database.db, repo).loadReferenceData();
   // pg-boss creates its schema on first start: do it once in the image.
   const jobs = new Jobs(database.url, database.singleConnection ? { pool: database.pool } : { max: 1 });

@@ -151,7 +151,7 @@ export async function createWorld(r: Rampart): Promise<World> {
     const scopes = p.role === 'org_admin' || ('platformAdmin' in p && p.platformAdmin) ? (['read', 'write', 'taxii', 'admin'] as const) : (['read', 'write', 'taxii'] as const);
     token[key] = (await auth.createToken(me, { name: 'test', scopes: [...scopes], orgId: me.orgId! })).token;
   }
-  const resolver = createAuthResolver(createAuthRepo(r.core.database.db), r.core.clock);
+  const resolver = createAuthResolver(createAuthRepo(r.core.database), r.core.clock);
   const resolve = async (p: PersonaKey) => (await resolver.resolve({ headers: { authorization: `Bearer ${token[p]}` }, cookies: {} } as never)).actor;
   return {
     org, community, user, email, token,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, DbOrTx } from '../../core/db.ts';
+import { queryPrepared, type Database, type DbOrTx } from '../../core/db.ts';
 import type { Role } from '../../core/access/actor.ts';
 
 /** The only file of the auth module that speaks SQL. */
@@ -56,25 +56,27 @@ const ACTOR_TAIL = sql`
    SELECT array_agg(id ORDER BY depth) FROM up) AS "orgPath",
   (SELECT array_agg(cm.community_id) FROM community_members cm WHERE cm.org_id = m.org_id) AS "communityIds"`;
 
-export function createAuthRepo(db: Db) {
+export function createAuthRepo(database: Database) {
+  const db = database.db;
   return {
     async actorForSession(idHash: string, now: Date): Promise<ActorRow | null> {
-      const r = await sql<ActorRow>`SELECT s.user_id AS "userId", s.csrf_token AS "csrfToken", s.mfa_verified AS "mfaVerified",
+      // Every request with a cookie or a token runs one of these two: prepared statements (see queryPrepared).
+      const rows = await queryPrepared(database, sql<ActorRow>`SELECT s.user_id AS "userId", s.csrf_token AS "csrfToken", s.mfa_verified AS "mfaVerified",
           s.last_seen_at AS "lastSeenAt", ${ACTOR_TAIL}
         FROM sessions s JOIN users u ON u.id = s.user_id
         LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id
         LEFT JOIN organisations o ON o.id = m.org_id
-        WHERE s.id_hash = ${idHash} AND s.expires_at > ${now}`.execute(db);
-      return r.rows[0] ?? null;
+        WHERE s.id_hash = ${idHash} AND s.expires_at > ${now}`);
+      return rows[0] ?? null;
     },
 
     async actorForToken(tokenHash: string, now: Date): Promise<ActorRow | null> {
-      const r = await sql<ActorRow>`SELECT t.user_id AS "userId", t.id AS "tokenId", t.scopes, t.last_used_at AS "lastUsedAt", ${ACTOR_TAIL}
+      const rows = await queryPrepared(database, sql<ActorRow>`SELECT t.user_id AS "userId", t.id AS "tokenId", t.scopes, t.last_used_at AS "lastUsedAt", ${ACTOR_TAIL}
         FROM api_tokens t JOIN users u ON u.id = t.user_id
         LEFT JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id
         LEFT JOIN organisations o ON o.id = m.org_id
-        WHERE t.token_hash = ${tokenHash} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ${now})`.execute(db);
-      return r.rows[0] ?? null;
+        WHERE t.token_hash = ${tokenHash} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ${now})`);
+      return rows[0] ?? null;
     },
 
     touchSession: (idHash: string) => sql`UPDATE sessions SET last_seen_at = now() WHERE id_hash = ${idHash}`.execute(db),

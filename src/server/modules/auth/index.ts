@@ -13,7 +13,7 @@ export { activeMembershipsSql, activePeopleSql } from './auth.people.repo.ts';
 
 /** Sign-in (argon2id, TOTP MFA), sessions, API tokens, invitations and password resets. */
 export function createAuthModule(core: Core, directory: DirectoryService): RampartModule & { service: AuthService; resolver: ActorResolver } {
-  const repo = createAuthRepo(core.database.db);
+  const repo = createAuthRepo(core.database);
   const service = createAuthService({ db: core.database.db, repo, config: core.config, clock: core.clock, mail: core.mail });
   return {
     name: 'auth',

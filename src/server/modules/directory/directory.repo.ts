@@ -1,17 +1,23 @@
 import { sql } from 'kysely';
-import type { Db, DbOrTx } from '../../core/db.ts';
+import { queryPrepared, type Database, type DbOrTx } from '../../core/db.ts';
 import type { ContactInput, OrgKind, OrgListQuery } from './directory.schemas.ts';
 
 /** The only file of the directory module that speaks SQL. */
 
-const SORT_SQL = {
-  name: sql`lower(o.name) ASC, o.id`,
-  '-name': sql`lower(o.name) DESC, o.id`,
-  kind: sql`o.kind ASC, lower(o.name), o.id`,
-  '-kind': sql`o.kind DESC, lower(o.name), o.id`,
-  createdAt: sql`o.created_at ASC, o.id`,
-  '-createdAt': sql`o.created_at DESC, o.id`,
-} as const;
+/** ORDER BY for each sort, over table alias `t` (the filtered organisations, then the page built from them). */
+const sortSql = (t: string) => {
+  const c = (col: string) => sql.ref(`${t}.${col}`);
+  return {
+    name: sql`lower(${c('name')}) ASC, ${c('id')}`,
+    '-name': sql`lower(${c('name')}) DESC, ${c('id')}`,
+    kind: sql`${c('kind')} ASC, lower(${c('name')}), ${c('id')}`,
+    '-kind': sql`${c('kind')} DESC, lower(${c('name')}), ${c('id')}`,
+    createdAt: sql`${c('created_at')} ASC, ${c('id')}`,
+    '-createdAt': sql`${c('created_at')} DESC, ${c('id')}`,
+  } as const;
+};
+const SORT_SQL = sortSql('o');
+const PAGE_SORT_SQL = sortSql('page');
 
 export interface OrgRow {
   id: string;
@@ -25,13 +31,24 @@ export interface OrgRow {
   createdAt: Date;
 }
 
-export function createDirectoryRepo(db: Db) {
+/** A row of the organisations list: `createdAt` already an ISO-8601 string (what the API answers). */
+export type OrgListRow = Omit<OrgRow, 'createdAt'> & { createdAt: string };
+
+export function createDirectoryRepo(database: Database) {
+  const db = database.db;
   const summaryColumns = sql`o.id, o.name, o.kind, o.parent_id AS "parentId", p.name AS "parentName",
     o.jurisdiction_fips AS "jurisdictionFips", j.name AS "jurisdictionName",
     (SELECT count(*) FROM memberships m WHERE m.org_id = o.id)::int AS "memberCount", o.created_at AS "createdAt"`;
 
   return {
-    async listOrgs(q: OrgListQuery): Promise<{ items: OrgRow[]; total: number }> {
+    /**
+     * One page and the total in ONE statement (`count(*) OVER ()` over the filtered rows, before
+     * LIMIT/OFFSET). Member counts and the parent/jurisdiction names are looked up for the page's rows
+     * only, and `createdAt` leaves PostgreSQL already in `toISOString()` form (no Date per row). It runs
+     * on every directory page view, so on PostgreSQL it is a prepared statement (`queryPrepared`).
+     * A page past the end has no row to carry the total: then (only then) a second statement counts.
+     */
+    async listOrgs(q: OrgListQuery): Promise<{ items: OrgListRow[]; total: number }> {
       const where = [sql`true`];
       if (q.q) {
         const term = q.q.trim();
@@ -43,14 +60,21 @@ export function createDirectoryRepo(db: Db) {
       if (q.communityId) where.push(sql`EXISTS (SELECT 1 FROM community_members cm WHERE cm.org_id = o.id AND cm.community_id = ${q.communityId}::uuid)`);
       const cond = sql.join(where, sql` AND `);
       const offset = (q.page - 1) * q.pageSize;
-      const [rows, count] = await Promise.all([
-        sql<OrgRow>`SELECT ${summaryColumns}
-          FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id
-          LEFT JOIN jurisdictions j ON j.fips = o.jurisdiction_fips
-          WHERE ${cond} ORDER BY ${SORT_SQL[q.sort]} LIMIT ${q.pageSize} OFFSET ${offset}`.execute(db),
-        sql<{ n: number }>`SELECT count(*)::int AS n FROM organisations o WHERE ${cond}`.execute(db),
-      ]);
-      return { items: rows.rows, total: count.rows[0]!.n };
+      const rows = await queryPrepared(
+        database,
+        sql<OrgListRow & { total: number }>`SELECT page.id, page.name, page.kind, page.parent_id AS "parentId", p.name AS "parentName",
+            page.jurisdiction_fips AS "jurisdictionFips", j.name AS "jurisdictionName",
+            (SELECT count(*) FROM memberships m WHERE m.org_id = page.id)::int AS "memberCount",
+            to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt", page.total
+          FROM (SELECT o.id, o.name, o.kind, o.parent_id, o.jurisdiction_fips, o.created_at, count(*) OVER ()::int AS total
+                FROM organisations o WHERE ${cond} ORDER BY ${SORT_SQL[q.sort]} LIMIT ${q.pageSize} OFFSET ${offset}) page
+          LEFT JOIN organisations p ON p.id = page.parent_id
+          LEFT JOIN jurisdictions j ON j.fips = page.jurisdiction_fips
+          ORDER BY ${PAGE_SORT_SQL[q.sort]}`,
+      );
+      if (rows.length) return { items: rows.map(({ total: _, ...r }) => r), total: rows[0]!.total };
+      const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM organisations o WHERE ${cond}`.execute(db);
+      return { items: [], total: count.rows[0]!.n };
     },
 
     async getOrg(db2: DbOrTx, id: string) {

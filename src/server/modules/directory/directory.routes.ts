@@ -32,7 +32,7 @@ export function directoryRoutes(service: DirectoryService) {
 
     app.get('/organisations', { schema: { tags, summary: 'List organisations', querystring: OrgListQuery, response: { 200: Page(OrgSummary) } } }, async (req) => {
       const r = await service.listOrgs(req.actor, req.query);
-      return { items: r.items.map(iso), total: r.total, page: req.query.page, pageSize: req.query.pageSize };
+      return { items: r.items, total: r.total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
     app.get('/organisations/:id', { schema: { tags, summary: 'One organisation', params: IdParams, response: { 200: Org } } }, async (req) =>

@@ -47,6 +47,19 @@ describe('organisations', () => {
     expect(inState.items.map((o: { name: string }) => o.name).sort()).toEqual(['COUNTY_FULTON org', 'STATE_GA org']);
     const empty = (await c.get('/api/organisations?q=nothing-matches-this')).json();
     expect(empty).toMatchObject({ items: [], total: 0 });
+    // Pages are slices of the one sorted list, each with the total; a page past the end still says how many there are.
+    const slices = [];
+    for (let p = 1; p * 7 < all.total + 7; p++) {
+      const page = (await c.get(`/api/organisations?pageSize=7&page=${p}`)).json();
+      expect(page.total).toBe(all.total);
+      slices.push(...page.items);
+    }
+    expect(slices).toEqual(all.items);
+    const byCreated = (await c.get('/api/organisations?sort=-createdAt&pageSize=200')).json().items.map((o: { createdAt: string }) => o.createdAt);
+    expect(byCreated).toEqual([...byCreated].sort().reverse());
+    expect(byCreated.every((t: string) => t === new Date(t).toISOString())).toBe(true);
+    const beyond = (await c.get(`/api/organisations?pageSize=10&page=${Math.ceil(all.total / 10) + 1}`)).json();
+    expect(beyond).toMatchObject({ items: [], total: all.total });
   });
 
   test('detail shows parent, jurisdiction, contacts, communities and children', async () => {

@@ -10,7 +10,7 @@ export { orgContextsSql, targetedOrgIdsSql, type OrgContextRow, type OrgTargetin
 
 /** The directory: organisations, jurisdictions (FIPS), 24x7 contacts, communities. */
 export function createDirectoryModule(core: Core): RampartModule & { service: DirectoryService } {
-  const repo = createDirectoryRepo(core.database.db);
+  const repo = createDirectoryRepo(core.database);
   const service = createDirectoryService(core.database.db, repo);
   return {
     name: 'directory',
