@@ -9,7 +9,7 @@
  * objects/s (from the ingest row's started/finished times), the upload time, and the peak RSS of
  * this process (server and job included), sampled every 50 ms. Writes bench/results/intel-ingest-<db>.json.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -64,6 +64,25 @@ async function bundleFile(): Promise<string> {
   return file;
 }
 
+/**
+ * CPU time (µs) of the PostgreSQL backends serving the bench database, read from /proc (a local
+ * server only; null otherwise). Backends that exit between two readings are not counted.
+ */
+async function backendCpu(adminClient: pg.Client | null, dbName: string | null): Promise<Map<number, number> | null> {
+  if (!adminClient || !dbName) return null;
+  const pids = (await adminClient.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map((r) => r.pid);
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, ((Number(f[11]) + Number(f[12])) * 1e6) / 100);
+    } catch {
+      return null; // not a local server
+    }
+  }
+  return out;
+}
+
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -104,6 +123,10 @@ async function main() {
     if (up.statusCode !== 202) throw new Error(`upload: ${up.statusCode} ${up.body}`);
     const uploadSeconds = (performance.now() - tUp) / 1000;
     const id = up.json().id as string;
+    const cpu0 = process.cpuUsage();
+    const local = /^(127\.0\.0\.1|localhost)$/.test(new URL(adminUrl).hostname) && dbName ? new pg.Client({ connectionString: adminUrl }) : null;
+    await local?.connect();
+    const pg0 = await backendCpu(local, dbName);
     let last = '';
     let v: Record<string, unknown>;
     for (;;) {
@@ -116,6 +139,14 @@ async function main() {
     }
     if (v.status !== "complete" || Number(v.inserted) + Number(v.duplicates) !== objects) throw new Error(`ingest ended ${v.status}: ${JSON.stringify({ ...v, errors: (v.errors as unknown[]).slice(0, 3) })}`);
     const seconds = (Date.parse(String(v.finishedAt)) - Date.parse(String(v.startedAt))) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const pg1 = await backendCpu(local, dbName);
+    await local?.end();
+    let pgCpu: number | null = null;
+    if (pg0 && pg1) {
+      pgCpu = 0;
+      for (const [pid, t] of pg1) pgCpu += t - (pg0.get(pid) ?? 0);
+    }
     const result = {
       name: 'intel ingest (STIX bundle upload → job)',
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -126,6 +157,9 @@ async function main() {
       seconds: Math.round(seconds * 100) / 100,
       objectsPerSecond: Math.round(objects / seconds),
       peakRssMb: Math.round(peakRss / 1048576),
+      // CPU per object: this process (server, job, polling) and the database backends (local PostgreSQL only).
+      nodeCpuUsPerObject: Math.round(((cpu.user + cpu.system) / objects) * 10) / 10,
+      postgresCpuUsPerObject: pgCpu === null ? null : Math.round((pgCpu / objects) * 10) / 10,
     };
     mkdirSync(path.join(projectRoot, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(projectRoot, 'bench', 'results', `intel-ingest-${db}.json`), `${JSON.stringify(result, null, 2)}\n`);

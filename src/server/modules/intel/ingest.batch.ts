@@ -13,6 +13,8 @@ export interface BatchItem {
   /** Position in the input (bundle array index, CSV row, …). */
   index: number;
   value?: unknown;
+  /** The value's own JSON text, when it was read from one (stored as is if the object is stored unchanged). */
+  text?: string;
   /** The input could not be read as an object (JSON syntax, CSV cell…): rejected with this issue. */
   failure?: { rule: string; path: string; message: string; id?: string | null };
 }
@@ -42,29 +44,52 @@ export interface PreparedBatch {
 const key = (id: string, version: string) => `${id}\u0000${version}`;
 
 export function prepareBatch(items: BatchItem[], share: ShareOptions, audience: { communityIds: string[] }): PreparedBatch {
-  const rows: StoredObjectRow[] = [];
-  const outcomes: Outcome[] = [];
-  const rowOutcome: number[] = [];
-  const seen = new Map<string, number>();
-  for (const item of items) {
+  const b = new BatchBuilder(share, audience);
+  for (const item of items) b.add(item);
+  return b.take();
+}
+
+/**
+ * Prepares items one at a time as they arrive (an ingest job adds each element as soon as it is read):
+ * the parsed object is validated and turned into its row at once, so the batch keeps rows, not a
+ * backlog of parsed objects waiting for validation.
+ */
+export class BatchBuilder {
+  private rows: StoredObjectRow[] = [];
+  private outcomes: Outcome[] = [];
+  private rowOutcome: number[] = [];
+  private seen = new Map<string, number>();
+
+  constructor(
+    private readonly share: ShareOptions,
+    private readonly audience: { communityIds: string[] },
+  ) {}
+
+  /** Items added since the last take(). */
+  get size(): number {
+    return this.outcomes.length;
+  }
+
+  add(item: BatchItem): void {
+    const { rows, outcomes, rowOutcome, seen } = this;
     if (item.failure) {
       const { rule, path, message } = item.failure;
       outcomes.push({ index: item.index, id: item.failure.id ?? null, type: null, outcome: 'rejected', errors: [{ rule, path, message }] });
-      continue;
+      return;
     }
     const v = item.value as Record<string, unknown> | null;
     const id = v && typeof v === 'object' && typeof v.id === 'string' ? v.id : null;
     const type = v && typeof v === 'object' && typeof v.type === 'string' ? v.type : null;
     let p;
     try {
-      p = prepareObject(item.value, share, audience);
+      p = prepareObject(item.value, this.share, this.audience, item.text);
     } catch (e) {
       // A resource failure (a stack overflow on absurd nesting): the object is rejected, the batch goes on.
       p = { ok: false as const, id, errors: [{ rule: 'internal', path: '$', message: (e as Error).message }] };
     }
     if (!p.ok) {
       outcomes.push({ index: item.index, id, type, outcome: 'rejected', errors: p.errors.map((e) => ({ rule: e.rule, path: e.path, message: e.message })) });
-      continue;
+      return;
     }
     const k = key(p.row.id, p.row.version);
     const earlier = seen.get(k);
@@ -76,14 +101,23 @@ export function prepareBatch(items: BatchItem[], share: ShareOptions, audience: 
           ? { index: item.index, id, type, outcome: 'duplicate' }
           : { index: item.index, id, type, outcome: 'rejected', errors: [{ rule: 'bundle-duplicate', path: '$.id', message: `same id and modified as the object at index ${outcomes[rowOutcome[earlier]!]!.index}, with different content` }] },
       );
-      continue;
+      return;
     }
     seen.set(k, rows.length);
     rows.push(p.row);
     rowOutcome.push(outcomes.length);
     outcomes.push({ index: item.index, id, type, outcome: 'duplicate' });
   }
-  return { rows, outcomes, rowOutcome };
+
+  /** The batch so far; the builder starts a new one. */
+  take(): PreparedBatch {
+    const batch = { rows: this.rows, outcomes: this.outcomes, rowOutcome: this.rowOutcome };
+    this.rows = [];
+    this.outcomes = [];
+    this.rowOutcome = [];
+    this.seen = new Map();
+    return batch;
+  }
 }
 
 export interface BatchCounts {

@@ -9,7 +9,7 @@ import { publishEvent } from '../../core/events/events.ts';
 import type { IntelDeps } from './index.ts';
 import type { IngestRow } from './intel.repo.ts';
 import type { ShareOptions } from './intel.store.ts';
-import { prepareBatch, writeBatch, type BatchItem, type PreparedBatch } from './ingest.batch.ts';
+import { BatchBuilder, writeBatch, type BatchItem, type PreparedBatch } from './ingest.batch.ts';
 import { orgIdentityId } from './intel.service.ts';
 import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts';
 
@@ -17,7 +17,8 @@ import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts
  * The ingest job (`intel.ingest`, pg-boss): reads an uploaded file (STIX bundle, MISP event, CSV)
  * or pulls a MISP feed, and stores what it finds in batches of BATCH_SIZE objects, each batch in
  * one transaction with its audit entry, the ingest row's counters and a progress event for the
- * uploading organisation. The next batch is prepared (validated) while the previous one is written.
+ * uploading organisation. Each object is validated as it is read; the next batch is prepared while the
+ * previous one is written.
  */
 export const INGEST_JOB = 'intel.ingest';
 export const BATCH_SIZE = 5000;
@@ -150,29 +151,29 @@ export function createIngestRunner(deps: IntelDeps) {
   }
 
   /**
-   * Drives batches: items are collected into batches of BATCH_SIZE; each full batch is prepared
-   * (CPU) while the previous one is still being written (database), then written in order.
+   * Drives batches: items are prepared (CPU) as they arrive into batches of BATCH_SIZE, while the
+   * previous batch is still being written (database); batches are written in order.
    */
   function batcher(row: IngestRow, actor: Actor, p: Progress, share: ShareOptions, audience: { communityIds: string[] }) {
-    let items: BatchItem[] = [];
+    const builder = new BatchBuilder(share, audience);
     let writing: Promise<void> = Promise.resolve();
     const dispatch = async () => {
-      const batch = prepareBatch(items, share, audience);
-      items = [];
+      const batch = builder.take();
       await writing;
       writing = flush(row, p, { share, batch }, 'running');
     };
     return {
+      /** Validates and prepares the item at once; a full batch waits for the previous write, then starts its own. */
       async add(item: BatchItem) {
-        items.push(item);
-        if (items.length >= BATCH_SIZE) await dispatch();
+        builder.add(item);
+        if (builder.size >= BATCH_SIZE) await dispatch();
       },
       /** Waits for the batch in flight (so the caller's stream is read no further ahead than one batch). */
       async settle() {
         await writing;
       },
       async finish() {
-        if (items.length) await dispatch();
+        if (builder.size) await dispatch();
         await writing;
       },
     };
@@ -190,7 +191,7 @@ export function createIngestRunner(deps: IntelDeps) {
         const elements = scanner.push(chunk);
         for (const e of elements) {
           const parsed = parseElement(e, MAX_ELEMENT_BYTES);
-          await b.add('value' in parsed ? { index: e.index, value: parsed.value } : { index: e.index, failure: { ...parsed.failure } });
+          await b.add('value' in parsed ? { index: e.index, value: parsed.value, text: e.text! } : { index: e.index, failure: { ...parsed.failure } });
         }
         p.bytesRead = scanner.offset;
       }

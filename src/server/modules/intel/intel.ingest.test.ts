@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateObjects, validateStixObject } from '../../../lib/stix/index.ts';
+import { generateObjects, TLP2_AMBER, TLP2_GREEN, validateStixObject } from '../../../lib/stix/index.ts';
 import type { StoredEvent } from '../../core/events/events.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { createTestRampart, createWorld, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
@@ -73,6 +73,35 @@ describe('STIX bundles', () => {
     expect(again).toMatchObject({ status: 'complete', total: b.objects.length, inserted: 0, duplicates: b.objects.length, rejected: 0 });
   });
 
+
+  test('a pretty-printed bundle: objects are stored as they came (TLP marking added), versions in one bundle rank, observables correlate', async () => {
+    const a = w.as('HUB_ANALYST');
+    const ip = `198.51.100.${10 + Math.floor(Math.random() * 200)}`;
+    const marked = ind({ name: 'marked', description: 'line one\nline two "quoted" \\ back', pattern: `[ipv4-addr:value = '${ip}']`, object_marking_refs: [TLP2_AMBER.id] });
+    const plain = ind({ name: 'plain', x_rampart_nested: { a: [1, { b: null }] } });
+    const v1 = ind({ name: 'v1' });
+    const v2 = { ...v1, name: 'v2', modified: '2024-04-01T00:00:00.000Z' };
+    const v0 = { ...v1, name: 'v0', modified: '2024-03-15T00:00:00.000Z' };
+    const sco = { type: 'ipv4-addr', spec_version: '2.1', id: `ipv4-addr--${randomUUID()}`, value: ip };
+    const text = JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects: [marked, plain, v1, v2, v0, sco] }, null, 2);
+    expect(text).toContain('\n');
+    const v = await upload(text, 'kind=stix&tlp=GREEN');
+    expect(v).toMatchObject({ status: 'complete', inserted: 6, rejected: 0 });
+
+    // AMBER-marked stays AMBER (never loosened), unchanged; the unmarked one gets the requested GREEN marking.
+    const gotMarked = (await a.get(`/api/intel/objects/${marked.id}`)).json();
+    expect(gotMarked.object).toEqual(marked);
+    expect(gotMarked.sharing.tlp).toBe('AMBER');
+    const gotPlain = (await a.get(`/api/intel/objects/${plain.id}`)).json();
+    expect(gotPlain.object).toEqual({ ...plain, object_marking_refs: [TLP2_GREEN.id] });
+    expect(gotPlain.sharing.tlp).toBe('GREEN');
+
+    const versions = (await a.get(`/api/intel/objects/${v1.id}/versions`)).json().items as { object: { name: string }; isLatest: boolean }[];
+    expect(versions.map((x) => [x.object.name, x.isLatest])).toEqual([['v1', false], ['v0', false], ['v2', true]]);
+
+    const corr = (await a.get(`/api/intel/objects?observable=${ip}`)).json().items.map((i: { id: string }) => i.id).sort();
+    expect(corr).toEqual([marked.id, sco.id].sort());
+  });
   test('a truncated bundle: the objects before the cut are stored, the job reports the error', async () => {
     const objs = Array.from({ length: 30 }, () => ind());
     const text = bundleText(objs);

@@ -105,13 +105,35 @@ function patternKeysOf(ast: ReturnType<typeof parsePattern>): string[] {
   return keys;
 }
 
+/** JSON text without raw newlines (only whitespace can hold them in valid JSON): one object per line for the store's batch. */
+const rawJson = (text: string) => (text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text);
+
+/**
+ * The JSON text to store for `object`, derived from `text` (the JSON of `obj`) without serialising the
+ * object again: `text` itself when the object is stored unchanged, or `text` with the TLP marking
+ * appended when applyTlp only added object_marking_refs to an object that had none (key order does
+ * not matter to jsonb). Otherwise nothing (the store serialises the object).
+ */
+function storedText(text: string, obj: Record<string, unknown>, object: Record<string, unknown>): { json?: string } {
+  if (object === obj) return { json: rawJson(text) };
+  if (!Object.hasOwn(obj, 'object_marking_refs') && text.charCodeAt(text.length - 1) === 0x7d && 'type' in obj) {
+    return { json: rawJson(`${text.slice(0, -1)},"object_marking_refs":${JSON.stringify(object.object_marking_refs)}}`) };
+  }
+  return {};
+}
+
 export function versionOf(o: Record<string, unknown>): string {
   if (typeof o.modified === 'string') return o.modified;
   if (typeof o.created === 'string') return o.created;
   return '';
 }
 
-export function prepareObject(input: unknown, share: ShareOptions, audience: { communityIds: string[] }): Prepared {
+/**
+ * Validates one object and prepares its row. `text`, when given, is the object's own JSON text (an
+ * element of an ingested bundle): stored as is when the object is stored unchanged, which spares a
+ * JSON.stringify per object (the database parses it into jsonb either way).
+ */
+export function prepareObject(input: unknown, share: ShareOptions, audience: { communityIds: string[] }, text?: string): Prepared {
   // The validator's parse of the pattern is kept for the correlation keys (one parse per indicator).
   let parsed: { pattern: string; ast: ReturnType<typeof parsePattern> } | null = null;
   const keepingValidator = (p: string) => {
@@ -165,6 +187,7 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
       source: share.source,
       inboxOrgId: share.inboxOrgId ?? null,
       object,
+      ...(text !== undefined ? storedText(text, obj, object) : {}),
       searchText: searchText(object),
       observableKeys,
     },
