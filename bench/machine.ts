@@ -14,3 +14,24 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   writeFileSync(file, `${JSON.stringify({ name, measuredAt: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
   return file;
 }
+
+/**
+ * A PostgreSQL database of its own for a benchmark (admin URL from RAMPART_TEST_PG_URL): created when
+ * missing, dropped and created again with `fresh`. Returns its URL.
+ */
+export async function benchDatabase(name: string, fresh: boolean): Promise<string> {
+  const { default: pg } = await import('pg');
+  const adminUrl = process.env.RAMPART_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+    if (exists && fresh) await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    if (!exists || fresh) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

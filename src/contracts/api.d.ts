@@ -7227,241 +7227,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/picture/states": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Posture of every state: active alerts by level, acknowledgement gaps, open incidents, recent sightings (what you may see) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            asOf: string;
-                            /** @description sightings first recorded in this many days (today included) are recent */
-                            recentDays: number;
-                            /** @description every state, the District of Columbia and the territories */
-                            items: {
-                                /** @description 2-digit state or 5-digit county FIPS code */
-                                fips: string;
-                                name: string;
-                                /**
-                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
-                                 * @enum {string}
-                                 */
-                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
-                                activeAlerts: number;
-                                alertsByLevel: {
-                                    Low: number;
-                                    Guarded: number;
-                                    Elevated: number;
-                                    High: number;
-                                    Severe: number;
-                                };
-                                openIncidents: number;
-                                recentSightings: number;
-                                /** @description organisations that received an active alert */
-                                recipientOrganisations: number;
-                                /** @description of those, organisations where nobody acknowledged it */
-                                unacknowledgedOrganisations: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/picture/states/{stateFips}/counties": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Posture of every county of a state (drill-down) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    stateFips: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            asOf: string;
-                            recentDays: number;
-                            stateFips: string;
-                            stateName: string;
-                            /** @description what belongs to the state as a whole: alerts for the state, incidents and sightings of state-level organisations */
-                            statewide: {
-                                /** @description 2-digit state or 5-digit county FIPS code */
-                                fips: string;
-                                name: string;
-                                /**
-                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
-                                 * @enum {string}
-                                 */
-                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
-                                activeAlerts: number;
-                                alertsByLevel: {
-                                    Low: number;
-                                    Guarded: number;
-                                    Elevated: number;
-                                    High: number;
-                                    Severe: number;
-                                };
-                                openIncidents: number;
-                                recentSightings: number;
-                                /** @description organisations that received an active alert */
-                                recipientOrganisations: number;
-                                /** @description of those, organisations where nobody acknowledged it */
-                                unacknowledgedOrganisations: number;
-                            };
-                            /** @description every county (or county equivalent) of the state */
-                            items: {
-                                /** @description 2-digit state or 5-digit county FIPS code */
-                                fips: string;
-                                name: string;
-                                /**
-                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
-                                 * @enum {string}
-                                 */
-                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
-                                activeAlerts: number;
-                                alertsByLevel: {
-                                    Low: number;
-                                    Guarded: number;
-                                    Elevated: number;
-                                    High: number;
-                                    Severe: number;
-                                };
-                                openIncidents: number;
-                                recentSightings: number;
-                                /** @description organisations that received an active alert */
-                                recipientOrganisations: number;
-                                /** @description of those, organisations where nobody acknowledged it */
-                                unacknowledgedOrganisations: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/picture/trends": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Per day: indicators shared, sightings by state, alerts by level; time to acknowledge */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description first day (UTC), default 30 days before `to` */
-                    from?: string;
-                    /** @description last day (UTC, included), default today */
-                    to?: string;
-                    /** @description only what is shared with (or, for alerts, targeted at) this community */
-                    communityId?: string;
-                    /** @description organisation kind: indicators shared and sightings reported by it; alerts targeted at it or naming it */
-                    sector?: "national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date */
-                            from: string;
-                            /** Format: date */
-                            to: string;
-                            days: {
-                                /** Format: date */
-                                day: string;
-                                indicators: number;
-                                sightings: number;
-                                /** @description state FIPS → sightings; "" = organisations without a jurisdiction */
-                                sightingsByState: {
-                                    [key: string]: number;
-                                };
-                                alerts: {
-                                    Low: number;
-                                    Guarded: number;
-                                    Elevated: number;
-                                    High: number;
-                                    Severe: number;
-                                };
-                            }[];
-                            totals: {
-                                indicators: number;
-                                sightings: number;
-                                alerts: number;
-                            };
-                            timeToAcknowledge: {
-                                acknowledgements: number;
-                                medianMinutes: number | null;
-                                p90Minutes: number | null;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/room/feed": {
         parameters: {
             query?: never;
@@ -7718,6 +7483,241 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posture of every state: active alerts by level, acknowledgement gaps, open incidents, recent sightings (what you may see) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            /** @description sightings first recorded in this many days (today included) are recent */
+                            recentDays: number;
+                            /** @description every state, the District of Columbia and the territories */
+                            items: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/states/{stateFips}/counties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posture of every county of a state (drill-down) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    stateFips: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            recentDays: number;
+                            stateFips: string;
+                            stateName: string;
+                            /** @description what belongs to the state as a whole: alerts for the state, incidents and sightings of state-level organisations */
+                            statewide: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            };
+                            /** @description every county (or county equivalent) of the state */
+                            items: {
+                                /** @description 2-digit state or 5-digit county FIPS code */
+                                fips: string;
+                                name: string;
+                                /**
+                                 * @description highest of: the highest active alert level; Elevated with an open incident; Guarded with recent sightings or a recipient organisation that has not acknowledged
+                                 * @enum {string}
+                                 */
+                                posture: "None" | "Low" | "Guarded" | "Elevated" | "High" | "Severe";
+                                activeAlerts: number;
+                                alertsByLevel: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                                openIncidents: number;
+                                recentSightings: number;
+                                /** @description organisations that received an active alert */
+                                recipientOrganisations: number;
+                                /** @description of those, organisations where nobody acknowledged it */
+                                unacknowledgedOrganisations: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/picture/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per day: indicators shared, sightings by state, alerts by level; time to acknowledge */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first day (UTC), default 30 days before `to` */
+                    from?: string;
+                    /** @description last day (UTC, included), default today */
+                    to?: string;
+                    /** @description only what is shared with (or, for alerts, targeted at) this community */
+                    communityId?: string;
+                    /** @description organisation kind: indicators shared and sightings reported by it; alerts targeted at it or naming it */
+                    sector?: "national_hub" | "state_election_office" | "local_election_office" | "campaign" | "political_party" | "election_vendor" | "private_sector" | "federal_partner" | "law_enforcement" | "intelligence_community";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            days: {
+                                /** Format: date */
+                                day: string;
+                                indicators: number;
+                                sightings: number;
+                                /** @description state FIPS → sightings; "" = organisations without a jurisdiction */
+                                sightingsByState: {
+                                    [key: string]: number;
+                                };
+                                alerts: {
+                                    Low: number;
+                                    Guarded: number;
+                                    Elevated: number;
+                                    High: number;
+                                    Severe: number;
+                                };
+                            }[];
+                            totals: {
+                                indicators: number;
+                                sightings: number;
+                                alerts: number;
+                            };
+                            timeToAcknowledge: {
+                                acknowledgements: number;
+                                medianMinutes: number | null;
+                                p90Minutes: number | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -22,6 +22,7 @@ import { detectRoutes } from './modules/detect/routes';
 import { alertRoutes } from './modules/alerts/routes';
 import { WarningPage } from './modules/alerts/WarningPage';
 import { roomRoutes } from './modules/room/routes';
+import { pictureRoutes } from './modules/picture/routes';
 
 export function App() {
   return (
@@ -54,6 +55,7 @@ export function App() {
         {detectRoutes()}
         {alertRoutes()}
         {roomRoutes()}
+        {pictureRoutes()}
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/people" element={<PeoplePage />} />
         <Route path="admin/audit" element={<AuditPage />} />

@@ -49,8 +49,8 @@ export const LINES_OF_EFFORT: LineOfEffort[] = [
     path: 'warning',
     title: 'Warning & response',
     purpose: 'Warn the right people fast and coordinate the response when something happens: who is affected, who is on call, what has been done.',
-    available: [{ label: 'Alerts', to: '/warning/alerts', description: 'Advisories and alerts to partners, with acknowledgement and escalation to 24x7 contacts.' }],
-    coming: ['The common operating picture: a map of the United States by posture', 'An Election Day situation room', 'Weekly trend reports by community'],
+    available: [{ label: 'Alerts', to: '/warning/alerts', description: 'Advisories and alerts to partners, with acknowledgement and escalation to 24x7 contacts.' }, { label: 'Operating picture', to: '/warning/picture', description: 'A map of the United States by posture, drill down to counties, and trends.' }],
+    coming: ['An Election Day situation room', 'Weekly trend reports by community'],
     today: [{ label: 'Look up 24x7 contacts by state or county', to: '/directory/jurisdictions' }],
   },
 ];

@@ -3,7 +3,7 @@ import { visibleTo, type Sharing } from '../../core/access/visibility.ts';
 import type { Actor } from '../../core/access/actor.ts';
 import type { Db, DbOrTx, Tx } from '../../core/db.ts';
 import { activeMembershipsSql, activePeopleSql } from '../auth/index.ts';
-import { orgContextsSql, targetedOrgIdsSql } from '../directory/index.ts';
+import { orgContextsSql, orgPlacesSql, targetedOrgIdsSql } from '../directory/index.ts';
 import type { AckStatus, AlertLevel, AlertStatus, Target } from './alerts.schemas.ts';
 
 /**
@@ -380,7 +380,7 @@ export function createAlertsRepo(db: Db) {
      * Active visible alerts by level, and recipient organisations with and without an acknowledgement, per
      * state — or, given a state, per county of it ('SS' = the whole state: alerts for the state, recipients
      * without a county). Areas: affected jurisdictions, targeted states and targeted jurisdictions.
-     * Recipient counties read organisations.jurisdiction_fips (read-only, as the audience query does).
+     * Recipient counties: the directory's orgPlacesSql.
      */
     async pictureStates(actor: Actor, now: Date, stateFips?: string) {
       const area = stateFips ? sql`f` : sql`left(f, 2)`;
@@ -402,7 +402,7 @@ export function createAlertsRepo(db: Db) {
                      WHERE ${visibleTo(actor, 'a')} AND a.status = 'published' AND (a.expires_at IS NULL OR a.expires_at > ${now})),
         rec AS (SELECT d.alert_id, d.org_id, min(${recipientArea}) AS area
                 FROM act JOIN alert_deliveries d ON d.alert_id = act.id AND d.revision = act.revision AND d.channel = 'inapp'
-                ${stateFips ? sql`LEFT JOIN organisations o ON o.id = d.org_id AND left(o.jurisdiction_fips, 2) = d.state_fips` : sql``}
+                ${stateFips ? sql`LEFT JOIN (${orgPlacesSql()}) o ON o.id = d.org_id AND left(o.jurisdiction_fips, 2) = d.state_fips` : sql``}
                 WHERE d.state_fips IS NOT NULL ${stateFips ? sql`AND d.state_fips = ${stateFips}` : sql``}
                 GROUP BY d.alert_id, d.org_id),
         -- the acknowledgements of those alerts only, by index (ANY of an array keeps the planner off a scan of every acknowledgement)

@@ -2,12 +2,12 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Actor } from '../../core/access/actor.ts';
 import { visibleTo } from '../../core/access/visibility.ts';
 import type { Db } from '../../core/db.ts';
+import { orgPlacesSql } from '../directory/index.ts';
 
 /**
  * Sighting aggregates for the operating picture (modules/picture), read from detect_sighting_days
  * (migrations/0210_detect_picture.sql: per day, reporting organisation and sharing, kept by triggers)
- * under visibleTo. A sighting is placed where its reporting organisation is (organisations.jurisdiction_fips,
- * read-only: see the README) and counts on the day it was first recorded.
+ * under visibleTo. A sighting is placed where its reporting organisation is (the directory's orgPlacesSql) and counts on the day it was first recorded.
  */
 export function createDetectPicture(db: Db) {
   return {
@@ -16,7 +16,7 @@ export function createDetectPicture(db: Db) {
       const area = q.stateFips ? sql`o.jurisdiction_fips` : sql`left(o.jurisdiction_fips, 2)`;
       const r = await sql<{ fips: string; n: number }>`
         SELECT ${area} AS fips, sum(d.sightings)::int AS n
-        FROM detect_sighting_days d JOIN organisations o ON o.id = d.org_id
+        FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
         WHERE d.day >= ${q.since}::date AND d.sightings > 0 AND o.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
           ${q.stateFips ? sql`AND left(o.jurisdiction_fips, 2) = ${q.stateFips}` : sql``}
         GROUP BY 1 HAVING sum(d.sightings) > 0`.execute(db);
@@ -33,7 +33,7 @@ export function createDetectPicture(db: Db) {
       if (q.sector) where.push(sql`o.kind = ${q.sector}`);
       const r = await sql<{ day: string; stateFips: string; n: number }>`
         SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(left(o.jurisdiction_fips, 2), '') AS "stateFips", sum(d.sightings)::int AS n
-        FROM detect_sighting_days d JOIN organisations o ON o.id = d.org_id
+        FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
         WHERE ${sql.join(where, sql` AND `)}
         GROUP BY d.day, 2 ORDER BY d.day`.execute(db);
       return r.rows;

@@ -7,6 +7,7 @@ export { canManageDirectory } from './directory.service.ts';
 export type { DirectoryService };
 export { ORG_KINDS, ORG_KIND_LABELS, type OrgKind } from './directory.schemas.ts';
 export { orgContextsSql, targetedOrgIdsSql, type OrgContextRow, type OrgTargeting } from './directory.audience.repo.ts';
+export { orgPlacesSql, type OrgPlaceRow } from './directory.places.repo.ts';
 
 /** The directory: organisations, jurisdictions (FIPS), 24x7 contacts, communities. */
 export function createDirectoryModule(core: Core): RampartModule & { service: DirectoryService } {

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Actor } from '../../core/access/actor.ts';
 import { visibleTo } from '../../core/access/visibility.ts';
 import type { Db } from '../../core/db.ts';
+import { orgPlacesSql } from '../directory/index.ts';
 
 /** Intel aggregates for the operating picture (modules/picture), under visibleTo. */
 export function createIntelPicture(db: Db) {
@@ -13,7 +14,7 @@ export function createIntelPicture(db: Db) {
     async indicatorsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; n: number }[]> {
       const where: RawBuilder<unknown>[] = [sql`s.type = 'indicator'`, sql`s.date_added >= ${q.from}`, sql`s.date_added < ${q.to}`, visibleTo(actor, 's')];
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(s.community_ids)`);
-      if (q.sector) where.push(sql`EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.owner_org_id AND o.kind = ${q.sector})`);
+      if (q.sector) where.push(sql`EXISTS (SELECT 1 FROM (${orgPlacesSql()}) o WHERE o.id = s.owner_org_id AND o.kind = ${q.sector})`);
       const r = await sql<{ day: string; n: number }>`
         SELECT to_char(s.date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n
         FROM stix_objects s WHERE ${sql.join(where, sql` AND `)} GROUP BY 1 ORDER BY 1`.execute(db);

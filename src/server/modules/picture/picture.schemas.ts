@@ -33,7 +33,8 @@ export const CountiesParams = z.strictObject({ stateFips: z.string().regex(/^[0-
 export const CountiesPosture = z.object({
   asOf: z.string(),
   recentDays: int,
-  state: AreaPosture,
+  stateFips: z.string(),
+  stateName: z.string(),
   statewide: AreaPosture.describe('what belongs to the state as a whole: alerts for the state, incidents and sightings of state-level organisations'),
   items: z.array(AreaPosture).describe('every county (or county equivalent) of the state'),
 });

@@ -95,16 +95,16 @@ export function createPictureService(deps: PictureDeps) {
       return compose(actor, states);
     },
 
-    /** Posture of every county of one state, of the state as a whole, and of the state (its own map colour). */
+    /** Posture of every county of one state, and of the state as a whole (what is not placed in a county). */
     async counties(actor: Actor, stateFips: string) {
       requireReader(actor);
       const all = await allPlaces();
       const state = all.get(stateFips);
       if (!state || state.kind === 'county') throw errors.notFound('state', 'PICTURE_STATE_NOT_FOUND');
       const counties = [...all.values()].filter((p) => p.kind === 'county' && p.stateFips === stateFips);
-      const [inside, whole] = await Promise.all([compose(actor, [...counties, state], stateFips), compose(actor, [state])]);
+      const inside = await compose(actor, [...counties, state], stateFips);
       const statewide = inside.items.find((p) => p.fips === stateFips)!;
-      return { asOf: inside.asOf, recentDays: RECENT_DAYS, state: whole.items[0]!, statewide, items: inside.items.filter((p) => p.fips !== stateFips) };
+      return { asOf: inside.asOf, recentDays: RECENT_DAYS, stateFips, stateName: state.name, statewide, items: inside.items.filter((p) => p.fips !== stateFips) };
     },
 
     /** Trends per day (UTC) over [from, to]: indicators shared, sightings by state, alerts by level; time to acknowledge. */

@@ -240,7 +240,7 @@ describe('posture', () => {
     const ga = (await w.as('FULTON_MEMBER').get('/api/picture/states/13/counties')).json();
     expect(ga.items).toHaveLength(159);
     expect(ga.items.find((c: { fips: string }) => c.fips === '13121').name).toBe('Fulton');
-    expect(ga.state.fips).toBe('13');
+    expect(ga.stateName).toBe('Georgia');
     expect(ga.statewide.fips).toBe('13');
   });
 });

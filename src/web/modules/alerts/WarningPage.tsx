@@ -17,13 +17,14 @@ export function WarningPage() {
             <List.Item><Anchor underline="always" component={Link} to={`${ALERTS_BASE}/new`}>Draft an alert</Anchor> (analysts): target organisations by kind, state and community, with TLP; High and Severe need a second analyst</List.Item>
             <List.Item>Unacknowledged High and Severe alerts are escalated by email to the 24x7 contacts in the directory</List.Item>
             <List.Item><Anchor underline="always" component={Link} to="/infrastructure/incidents">Incident reports</Anchor> and their shared timeline</List.Item>
+            <List.Item><Anchor underline="always" component={Link} to="/warning/picture">Operating picture</Anchor>: a map of the United States by posture (alerts, incidents, sightings, acknowledgement gaps), drill down to counties, and trends</List.Item>
             <List.Item><Anchor underline="always" component={Link} to="/warning/room">Situation room</Anchor>: a live wall display of new alerts, incident reports and sightings, with a discussion on each</List.Item>
           </List>
         </Card>
         <Card withBorder padding="lg" radius="md">
           <Title order={2} fz="lg" mb="sm">Not in the web app yet</Title>
           <List spacing="xs">
-            <List.Item>The operating picture by state and the weekly trend report</List.Item>
+            <List.Item>The weekly trend report (a PDF through the API)</List.Item>
             <List.Item>Mail preferences per alert level and webhooks (available through the API)</List.Item>
           </List>
           <Text c="dimmed" fz="sm" mt="md">

@@ -17,4 +17,5 @@ export function alertRoutes() {
 export const ALERT_NAV = [
   { to: '/warning/alerts', label: 'Alerts' },
   { to: '/warning/alerts/new', label: 'Draft an alert' },
+  { to: '/warning/picture', label: 'Operating picture' },
 ];
