@@ -50,7 +50,7 @@ function FeedEntry({ item, selected, onSelect }: { item: FeedItem; selected: boo
     <button type="button" className="room-item" aria-pressed={selected} onClick={onSelect} data-testid="room-item" data-key={itemKey(item)}>
       <span className="room-meta">
         <span className={`room-kind room-kind-${item.kind}`}>{KIND_LABELS[item.kind].one}</span>
-        <TlpBadge tlp={item.tlp} />
+        <span className="room-tlp"><TlpBadge tlp={item.tlp} /></span>
         {item.level ? <span className="room-level">{item.level}</span> : null}
         <time className="room-secondary" dateTime={item.at}>{itemTime.format(new Date(item.at))}</time>
       </span>
@@ -125,7 +125,7 @@ export function RoomPage() {
         </div>
         <Counts />
         <Clock />
-        <button type="button" className="room-button" onClick={() => void toggleFullscreen()} aria-pressed={fullscreen}>
+        <button type="button" className="room-button" onClick={() => void toggleFullscreen()}>
           {fullscreen ? 'Leave full screen' : 'Full screen'}
         </button>
       </header>

@@ -66,7 +66,7 @@ export function RoomThread({ kind, id }: { kind: ItemKind; id: string }) {
         <header className="room-thread-head">
           <div className="room-meta">
             <span className={`room-kind room-kind-${i.kind}`}>{KIND_LABELS[i.kind].one}</span>
-            <TlpBadge tlp={i.tlp} />
+            <span className="room-tlp"><TlpBadge tlp={i.tlp} /></span>
             {i.level ? <span className="room-level">{i.level}</span> : null}
           </div>
           <h2 id="room-thread-title" className="room-thread-title">{i.title}</h2>
