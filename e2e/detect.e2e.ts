@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { expectAccessible } from './models/a11y.ts';
@@ -16,6 +17,8 @@ let hub: Page;
 let campaign: Page;
 let indicatorId = '';
 const INDICATOR = 'Fake ballot-tracking site (Georgia)';
+const CAMPAIGN = 'Ballot-tracker phishing wave';
+const HIDDEN_CAMPAIGN = 'Hub-only campaign under investigation';
 const SHOTS = process.env.RAMPART_SHOTS ?? path.join(os.tmpdir(), 'rampart-detect');
 const LOG = [
   '2024-11-05T14:03:11Z dns client=10.20.1.17 query=ballot-tracker-ga.example type=A',
@@ -43,6 +46,18 @@ beforeAll(async () => {
   });
   expect(res.statusCode, res.body).toBe(201);
   indicatorId = res.json().object.id as string;
+  // The indicator indicates a campaign the county may see (CLEAR) and one it may not (the hub's AMBER).
+  const now = new Date().toISOString();
+  const sdo = (id: string, name: string) => ({ type: 'campaign', spec_version: '2.1', id, created: now, modified: now, name });
+  const indicates = (id: string, target: string) => ({ type: 'relationship', spec_version: '2.1', id, created: now, modified: now, relationship_type: 'indicates', source_ref: indicatorId, target_ref: target });
+  const shared = async (tlp: string, objects: object[]) => {
+    const r = await s.world.as('HUB_ANALYST').post(`/api/intel/objects?tlp=${tlp}`, { type: 'bundle', id: `bundle--${randomUUID()}`, objects });
+    expect(r.statusCode, r.body).toBeLessThan(300);
+  };
+  const visibleCampaign = `campaign--${randomUUID()}`;
+  const hiddenCampaign = `campaign--${randomUUID()}`;
+  await shared('CLEAR', [sdo(visibleCampaign, CAMPAIGN), indicates(`relationship--${randomUUID()}`, visibleCampaign), indicates(`relationship--${randomUUID()}`, hiddenCampaign)]);
+  await shared('AMBER', [sdo(hiddenCampaign, HIDDEN_CAMPAIGN)]);
   // …and one with campaigns, not in the log: the campaign's check has something to match against.
   const other = await s.world.as('HUB_ANALYST').post('/api/intel/indicators', { name: 'Campaign donation phishing host', pattern: "[ipv4-addr:value = '192.0.2.250']", tlp: 'GREEN', communityIds: [s.world.community.CAMPAIGNS] });
   expect(other.statusCode, other.body).toBe(201);
@@ -90,6 +105,9 @@ describe('detect: find shared indicators in your logs', () => {
     await hits.goto();
     await expect.poll(() => hits.rows().count()).toBe(1);
     expect(await hits.rows().first().textContent()).toContain('query=ballot-tracker-ga.example type=A');
+    // …with the campaign behind the indicator; the hub's AMBER campaign is not revealed
+    expect(await hits.rows().first().getByTestId('hit-context').textContent()).toBe(`Campaign: ${CAMPAIGN}`);
+    expect(await county.content()).not.toContain(HIDDEN_CAMPAIGN);
     await shot(county, 'detections');
     await hits.rows().first().getByRole('link', { name: INDICATOR }).click();
     await county.getByRole('heading', { name: INDICATOR, level: 1 }).waitFor();

@@ -1,10 +1,11 @@
 import { Alert, Anchor, Button, Checkbox, Group, Paper, Progress, Radio, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { FileDropZone } from '../../components/FileDropZone';
 import { fmtDateTime, plural } from '../../components/format';
 import { Loading } from '../../components/Loading';
 import { Page } from '../../components/Page';
@@ -23,26 +24,18 @@ export function DetectUploadPage() {
   const navigate = useNavigate();
   const announce = useAnnounce();
   const qc = useQueryClient();
-  const inputId = useId();
-  const input = useRef<HTMLInputElement>(null);
   const [files, setFiles] = useState<File[]>([]);
   const [format, setFormat] = useState<Format>('auto');
   const [tlp, setTlp] = useState<Tlp>('AMBER');
   const [shareWithHub, setShareWithHub] = useState(true);
-  const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [progress, setProgress] = useState<{ index: number; fraction: number } | null>(null);
   const [done, setDone] = useState<{ id: string; filename: string | null; hits: number; status: string }[]>([]);
 
-  const choose = (list: FileList | null | undefined) => {
+  const choose = (list: File[]) => {
     setError(null);
     setDone([]);
-    setFiles(list ? Array.from(list) : []);
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    choose(e.dataTransfer.files);
+    setFiles(list);
   };
 
   const start = async () => {
@@ -98,27 +91,34 @@ export function DetectUploadPage() {
             <Title order={2} fz="lg" id="step-files">
               1. Your log files
             </Title>
-            <div className="dropzone" data-active={dragging} onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
-              <Stack gap={6} align="center">
-                <Text fw={600}>Drop log files here, or</Text>
-                <label htmlFor={inputId} style={{ fontSize: 14 }}>
-                  Log files to check
-                </label>
-                <input ref={input} id={inputId} type="file" multiple accept={ACCEPT} onChange={(e) => choose(e.currentTarget.files)} disabled={busy} />
-                <Text fz="xs" c="dimmed">
-                  JSON lines, CSV, Zeek, syslog, CEF or plain text; compressed .gz files too. Up to 2 GB each.
-                </Text>
-              </Stack>
-            </div>
-            {files.length ? (
-              <ul className="detect-files" data-testid="chosen-files" aria-label="Chosen files">
-                {files.map((f) => (
-                  <li key={f.name + f.size}>
-                    <span className="mono">{f.name}</span> · {fmtBytes(f.size)}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            <FileDropZone
+              label="Log files to check"
+              prompt="Drop log files here, or"
+              hint="JSON lines, CSV, Zeek, syslog, CEF or plain text; compressed .gz files too. Up to 2 GB each."
+              accept={ACCEPT}
+              multiple
+              disabled={busy}
+              onFiles={choose}
+              progress={
+                progress && current
+                  ? {
+                      fraction: progress.fraction,
+                      busy: progress.fraction >= 1,
+                      label: `${files.length > 1 ? `File ${progress.index + 1} of ${files.length}: ` : ''}${progress.fraction < 1 ? `uploading ${current.name}: ${Math.round(progress.fraction * 100)}%` : `checking ${current.name}…`}`,
+                    }
+                  : null
+              }
+            >
+              {files.length ? (
+                <ul className="detect-files" data-testid="chosen-files" aria-label="Chosen files">
+                  {files.map((f) => (
+                    <li key={f.name + f.size}>
+                      <span className="mono">{f.name}</span> · {fmtBytes(f.size)}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </FileDropZone>
             <Select
               label="Format"
               description={FORMATS.find((f) => f.value === format)?.hint}
@@ -167,15 +167,6 @@ export function DetectUploadPage() {
         </Paper>
       </SimpleGrid>
       {error ? <ErrorAlert error={error} title="The log was not checked" /> : null}
-      {progress && current ? (
-        <div>
-          <Text fz="sm" mb={4} id="upload-progress-label">
-            {files.length > 1 ? `File ${progress.index + 1} of ${files.length}: ` : ''}
-            {progress.fraction < 1 ? `uploading ${current.name}: ${Math.round(progress.fraction * 100)}%` : `checking ${current.name}…`}
-          </Text>
-          <Progress value={progress.fraction * 100} animated={progress.fraction >= 1} aria-labelledby="upload-progress-label" size="lg" />
-        </div>
-      ) : null}
       {done.length ? (
         <Alert color="green" variant="light" title={`${plural(done.length, 'file')} uploaded`} role="status" data-testid="upload-done">
           <ul className="detect-files">

@@ -90,5 +90,3 @@ export function useRuns(limit = 50, offset = 0) {
   return useQuery({ queryKey: ['detect', 'runs', limit, offset], queryFn: () => call(api.GET('/api/detect/runs', { params: { query: { limit, offset } } })) });
 }
 
-/** Threat types an official recognises when a related object is one of them. */
-export const CONTEXT_TYPES = new Set(['campaign', 'threat-actor', 'intrusion-set', 'malware', 'tool', 'attack-pattern']);

@@ -1,11 +1,9 @@
 import { Anchor, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, call } from '../../api';
 import { fmtDateTime, plural } from '../../components/format';
 import { TlpBadge } from '../../components/TlpBadge';
 import { objectPath, typeLabel } from '../intel/intel';
-import { CONTEXT_TYPES, fmtBytes, formatLabel, hitsPath, indicatorName, isDone, runPath, SKIP_REASONS, STATUS_LABELS, type Hit, type Run } from './detect';
+import { fmtBytes, formatLabel, hitsPath, indicatorName, isDone, runPath, SKIP_REASONS, STATUS_LABELS, type Hit, type Run } from './detect';
 
 export function RunStatus({ run }: { run: Pick<Run, 'status'> }) {
   const colour = run.status === 'failed' ? '#a61e1e' : run.status === 'complete' ? '#1e6b34' : undefined;
@@ -131,26 +129,25 @@ export function RunSummary({ run }: { run: Run }) {
   );
 }
 
-/** Campaigns, threat actors and malware the indicator is related to (as the reader may see them). */
-export function RelatedContext({ indicatorId }: { indicatorId: string }) {
-  const detail = useQuery({
-    queryKey: ['detect', 'indicator-context', indicatorId],
-    staleTime: 5 * 60_000,
-    retry: false,
-    queryFn: () => call(api.GET('/api/intel/objects/{id}', { params: { path: { id: indicatorId } } })),
-  });
-  const related = (detail.data?.relationships ?? []).flatMap((r) => (r.type === 'relationship' && r.other.status === 'resolved' && CONTEXT_TYPES.has(r.other.type) ? [{ rel: r, other: r.other }] : []));
+/**
+ * The campaigns, intrusion sets and threat actors behind the indicator, as the reader may see them (the
+ * server leaves out what the reader may not see); an actor found through a campaign says so.
+ */
+export function RelatedContext({ related }: { related: Hit['related'] }) {
   if (!related.length) return null;
+  const names = new Map(related.map((r) => [r.id, r.name ?? r.id]));
   return (
     <Text fz="xs" component="div" data-testid="hit-context">
-      {related.slice(0, 3).map(({ rel, other }) => (
-        <div key={rel.id}>
-          {typeLabel(other.type)}:{' '}
-          <Anchor underline="always" component={Link} to={objectPath(other.id)} fz="xs">
-            {other.name ?? other.id}
+      {related.slice(0, 4).map((r) => (
+        <div key={`${r.id}|${r.via ?? ''}`}>
+          {typeLabel(r.type)}:{' '}
+          <Anchor underline="always" component={Link} to={objectPath(r.id)} fz="xs">
+            {r.name ?? r.id}
           </Anchor>
+          {r.via ? <Text span fz="xs" c="dimmed">{` (behind ${names.get(r.via) ?? 'a campaign'})`}</Text> : null}
         </div>
       ))}
+      {related.length > 4 ? <Text span fz="xs" c="dimmed">{`and ${related.length - 4} more`}</Text> : null}
     </Text>
   );
 }
@@ -208,7 +205,7 @@ export function HitsTable({ hits, showRun = true }: { hits: Hit[]; showRun?: boo
                       ))}
                     </Group>
                   ) : null}
-                  <RelatedContext indicatorId={h.indicatorId} />
+                  <RelatedContext related={h.related} />
                   <Anchor component={Link} to={hitsPath({ indicator: h.indicatorId })} fz="xs">
                     Only this indicator
                   </Anchor>

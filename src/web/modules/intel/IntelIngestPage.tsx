@@ -1,10 +1,11 @@
 import { Anchor, Button, Group, Paper, Progress, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, rawFetch, toApiError, uploadWithProgress } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { FileDropZone } from '../../components/FileDropZone';
 import { fmtDateTime, plural } from '../../components/format';
 import { Loading } from '../../components/Loading';
 import { Page } from '../../components/Page';
@@ -109,11 +110,8 @@ export function IntelIngestPage() {
   const navigate = useNavigate();
   const announce = useAnnounce();
   const qc = useQueryClient();
-  const inputId = useId();
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [kind, setKind] = useState<Kind>('stix');
-  const [dragging, setDragging] = useState(false);
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [mapping, setMapping] = useState<Record<string, string | null>>({});
   const [defaultType, setDefaultType] = useState('auto');
@@ -153,11 +151,6 @@ export function IntelIngestPage() {
   const changeKind = (k: Kind) => {
     setKind(k);
     if (k === 'csv' && file && !preview) void loadPreview(file);
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    void choose(e.dataTransfer.files[0]);
   };
 
   const start = async () => {
@@ -202,20 +195,20 @@ export function IntelIngestPage() {
             <Title order={2} fz="lg">
               1. The file
             </Title>
-            <div className="dropzone" data-active={dragging} onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
-              <Stack gap={6} align="center">
-                <Text fw={600}>Drop a file here, or</Text>
-                <label htmlFor={inputId} style={{ fontSize: 14 }}>
-                  Intel file (STIX, MISP or CSV)
-                </label>
-                <input ref={input} id={inputId} type="file" accept=".json,.stix,.csv,.tsv,.txt,application/json,text/csv" onChange={(e) => void choose(e.currentTarget.files?.[0])} />
-                {file ? (
-                  <Text fz="sm" data-testid="chosen-file">
-                    {file.name} · {fmtBytes(file.size)}
-                  </Text>
-                ) : null}
-              </Stack>
-            </div>
+            <FileDropZone
+              label="Intel file (STIX, MISP or CSV)"
+              prompt="Drop a file here, or"
+              accept=".json,.stix,.csv,.tsv,.txt,application/json,text/csv"
+              disabled={progress !== null}
+              onFiles={(files) => void choose(files[0])}
+              progress={progress !== null ? { fraction: progress, label: `Uploading ${file?.name ?? 'the file'}: ${Math.round(progress * 100)}%` } : null}
+            >
+              {file ? (
+                <Text fz="sm" data-testid="chosen-file">
+                  {file.name} · {fmtBytes(file.size)}
+                </Text>
+              ) : null}
+            </FileDropZone>
             {file ? (
               <div>
                 <Text fz="sm" fw={600} id="kind-label" mb={4}>
@@ -297,14 +290,6 @@ export function IntelIngestPage() {
         </Paper>
       </SimpleGrid>
       {error ? <ErrorAlert error={error} title="The file was not uploaded" /> : null}
-      {progress !== null ? (
-        <div>
-          <Text fz="sm" mb={4} id="upload-progress-label">
-            Uploading {file?.name}: {Math.round(progress * 100)}%
-          </Text>
-          <Progress value={progress * 100} aria-labelledby="upload-progress-label" size="lg" />
-        </div>
-      ) : null}
       <Group>
         <Button onClick={() => void start()} disabled={!file || missingValue || progress !== null}>
           Upload and share
