@@ -3,7 +3,7 @@ import { visibleTo, type Sharing } from '../../core/access/visibility.ts';
 import type { Actor } from '../../core/access/actor.ts';
 import type { Db, DbOrTx, Tx } from '../../core/db.ts';
 import { activeMembershipsSql, activePeopleSql } from '../auth/index.ts';
-import { orgContextsSql, orgPlacesSql, targetedOrgIdsSql } from '../directory/index.ts';
+import { orgContextsSql, orgPlacesSql, targetedOrgIdsSql, type OrgContextRow } from '../directory/index.ts';
 import type { AckStatus, AlertLevel, AlertStatus, Target } from './alerts.schemas.ts';
 
 /**
@@ -230,6 +230,42 @@ export function createAlertsRepo(db: Db) {
         WHERE id = ANY(${ids}::bigint[])`.execute(tx);
     },
 
+    /** Marks planned rows as handed to a DELIVER_JOB (no attempt yet). */
+    async setQueued(tx: Tx, ids: string[]): Promise<void> {
+      if (!ids.length) return;
+      await sql`UPDATE alert_deliveries SET status = 'queued' WHERE id = ANY(${ids}::bigint[])`.execute(tx);
+    },
+    /** The given deliveries still waiting to be sent (a retried job skips what was sent). */
+    async queuedDeliveries(ids: string[]) {
+      if (!ids.length) return [];
+      const r = await sql<{ id: string; recipient: string; channel: 'email' | 'webhook'; orgId: string | null; attempts: number }>`
+        SELECT id::text, recipient, channel, org_id AS "orgId", attempts FROM alert_deliveries
+        WHERE id = ANY(${ids}::bigint[]) AND status = 'queued' AND channel IN ('email', 'webhook') ORDER BY id`.execute(db);
+      return r.rows;
+    },
+    /** A final outcome for deliveries (one attempt each). */
+    async finishDeliveries(ids: string[], status: 'sent' | 'failed' | 'skipped', error: string | null, now: Date): Promise<void> {
+      if (!ids.length) return;
+      await sql`UPDATE alert_deliveries SET status = ${status}, done_at = ${now}, last_error = ${error}, attempts = attempts + 1
+        WHERE id = ANY(${ids}::bigint[])`.execute(db);
+    },
+    /** A failed attempt to retry: the row stays queued. */
+    async noteFailure(dbx: DbOrTx, id: string, error: string): Promise<void> {
+      await sql`UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ${error} WHERE id = ${id}::bigint`.execute(dbx);
+    },
+    async webhooksByIds(ids: string[]) {
+      if (!ids.length) return [];
+      const r = await sql<{ id: string; orgId: string; url: string; secret: string; active: boolean }>`
+        SELECT id, org_id AS "orgId", url, secret, active FROM webhooks WHERE id = ANY(${ids}::uuid[])`.execute(db);
+      return r.rows;
+    },
+    /** What canSee needs of each organisation (the directory's sub-query). */
+    async orgContexts(orgIds: string[]): Promise<OrgContextRow[]> {
+      if (!orgIds.length) return [];
+      const r = await orgContextsSql(sql`SELECT unnest(${orgIds}::uuid[])`).execute(db);
+      return r.rows;
+    },
+
     async usersByIds(dbx: DbOrTx, ids: string[]): Promise<Map<string, { email: string; name: string }>> {
       if (!ids.length) return new Map();
       const r = await activePeopleSql(ids).execute(dbx);
@@ -354,9 +390,12 @@ export function createAlertsRepo(db: Db) {
     async deactivateWebhook(tx: Tx, id: string): Promise<void> {
       await sql`UPDATE webhooks SET active = false WHERE id = ${id}::uuid`.execute(tx);
     },
-    async insertAttempt(a: { webhookId: string; deliveryId: string; alertId: string; revision: number; attempt: number; statusCode: number | null; ok: boolean; error: string | null; durationMs: number; at: Date }): Promise<void> {
+    async insertAttempts(rows: { webhookId: string; deliveryId: string; alertId: string; revision: number; attempt: number; statusCode: number | null; ok: boolean; error: string | null; durationMs: number; at: Date }[]): Promise<void> {
+      if (!rows.length) return;
       await sql`INSERT INTO webhook_attempts (webhook_id, delivery_id, alert_id, revision, attempt, status_code, ok, error, duration_ms, at)
-        VALUES (${a.webhookId}, ${a.deliveryId}::bigint, ${a.alertId}, ${a.revision}, ${a.attempt}, ${a.statusCode}, ${a.ok}, ${a.error}, ${a.durationMs}, ${a.at})`.execute(db);
+        SELECT * FROM unnest(${rows.map((x) => x.webhookId)}::uuid[], ${rows.map((x) => x.deliveryId)}::bigint[], ${rows.map((x) => x.alertId)}::uuid[],
+          ${rows.map((x) => x.revision)}::int[], ${rows.map((x) => x.attempt)}::int[], ${rows.map((x) => x.statusCode)}::int[], ${rows.map((x) => x.ok)}::boolean[],
+          ${rows.map((x) => x.error)}::text[], ${rows.map((x) => x.durationMs)}::int[], ${rows.map((x) => x.at)}::timestamptz[])`.execute(db);
     },
     async attempts(webhookId: string, limit: number) {
       const r = await sql<{ id: string; alertId: string; revision: number; attempt: number; statusCode: number | null; ok: boolean; error: string | null; durationMs: number; at: Date }>`
@@ -364,9 +403,9 @@ export function createAlertsRepo(db: Db) {
         FROM webhook_attempts WHERE webhook_id = ${webhookId}::uuid ORDER BY id DESC LIMIT ${limit}`.execute(db);
       return r.rows;
     },
-    async bumpAttempts(id: string, error: string | null, status: 'pending' | 'sent' | 'failed', now: Date): Promise<number> {
+    async bumpAttempts(id: string, error: string | null, status: 'queued' | 'sent' | 'failed', now: Date): Promise<number> {
       const r = await sql<{ attempts: number }>`UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ${error}, status = ${status},
-        done_at = ${status === 'pending' ? null : now} WHERE id = ${id}::bigint RETURNING attempts`.execute(db);
+        done_at = ${status === 'queued' ? null : now} WHERE id = ${id}::bigint RETURNING attempts`.execute(db);
       return r.rows[0]?.attempts ?? 0;
     },
 
@@ -425,7 +464,9 @@ export function createAlertsRepo(db: Db) {
         sql<{ n: number; median: number | null; p90: number | null }>`SELECT count(*)::int AS n,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (k.at - a.published_at)) / 60) AS median,
             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM (k.at - a.published_at)) / 60) AS p90
-          FROM alerts a JOIN alert_acks k ON k.alert_id = a.id WHERE ${cond}`.execute(db),
+          FROM alerts a JOIN alert_acks k ON k.alert_id = a.id
+          -- the acknowledgements of the alerts in range only, by index (not a scan of every acknowledgement)
+          WHERE ${cond} AND k.alert_id = ANY (ARRAY(SELECT a.id FROM alerts a WHERE ${cond}))`.execute(db),
       ]);
       return { days: days.rows, tta: tta.rows[0]! };
     },

@@ -19,6 +19,9 @@ import { stixReport } from './feeds.ts';
 
 export const FANOUT_JOB = 'alerts.fanout';
 export const WEBHOOK_JOB = 'alerts.webhook';
+/** Send one fan-out batch's emails / webhooks (enqueued with the batch); two queues, so both channels go out at once. */
+export const DELIVER_EMAIL_JOB = 'alerts.deliver-email';
+export const DELIVER_WEBHOOKS_JOB = 'alerts.deliver-webhooks';
 export const DIGEST_JOB = 'alerts.digest';
 export const ESCALATION_JOB = 'alerts.escalation-check';
 export const WEEKLY_JOB = 'alerts.weekly-report';
@@ -39,6 +42,16 @@ export const WEBHOOK_ATTEMPTS = 6;
 export const DEFAULT_PREFS: Record<AlertLevel, 'immediate' | 'digest' | 'none'> = { Severe: 'immediate', High: 'immediate', Elevated: 'immediate', Guarded: 'digest', Low: 'digest' };
 const SECOND_ANALYST: AlertLevel[] = ['High', 'Severe'];
 const LINK_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Emails handed to the SMTP pool at once; each group is marked sent together (the most a crash can resend). */
+const MAIL_GROUP = 100;
+/** Webhook requests in flight at once within a batch. */
+const WEBHOOK_GROUP = 50;
+
+function groups<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
 
 export const sharingOf = (a: Pick<AlertRow, 'ownerOrgId' | 'tlp' | 'communityIds' | 'recipientOrgIds' | 'recipientUserIds' | 'createdBy'>): Sharing => ({
   ownerOrgId: a.ownerOrgId, tlp: a.tlp, communityIds: a.communityIds, recipientOrgIds: a.recipientOrgIds, recipientUserIds: a.recipientUserIds, createdBy: a.createdBy,
@@ -183,9 +196,10 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
   /**
    * Delivers one revision. Idempotent and restartable: it first plans every (revision, recipient,
    * channel) row (a unique key, so planning twice adds nothing), then works through pending rows in
-   * batches, each batch one transaction that records the side effect (notification row, queued mail
-   * job, queued webhook job) together with the row's new status. A crash between batches leaves
-   * pending rows only; running again finishes them, and nothing is sent twice.
+   * batches, each batch one transaction that records the side effect (notification rows; one
+   * delivery job per channel for the batch's emails and webhooks) together with the rows' new status. A crash
+   * between batches leaves pending rows only; running again finishes them, and nothing is planned or
+   * queued twice.
    */
   async function fanout(alertId: string, revision: number, opts: { maxBatches?: number } = {}): Promise<{ planned: number; processed: number; done: boolean }> {
     const sys = systemActor('alerts-delivery');
@@ -206,8 +220,6 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
       rows.push({ alertId, revision, recipient: h.id, channel: 'webhook', orgId: h.orgId, stateFips: orgById.get(h.orgId)?.stateFips ?? null });
     }
     const planned = await repo.planDeliveries(rows);
-    const out = toOut(a, now());
-    const k = await key();
     let processed = 0;
     let batches = 0;
     for (;;) {
@@ -218,23 +230,14 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
         const at = now();
         const inapp = batch.filter((d) => d.channel === 'inapp');
         await repo.insertNotifications(tx, inapp.map((d) => ({ userId: d.recipient, alertId, revision, orgId: d.orgId, title: `${a.number}: ${a.title}` })), at);
-        const mails = batch.filter((d) => d.channel === 'email');
-        const users = await repo.usersByIds(tx, mails.map((d) => d.recipient));
-        const skipped: string[] = [];
-        for (const d of mails) {
-          const u = users.get(d.recipient);
-          if (!u) {
-            skipped.push(d.id);
-            continue;
-          }
-          const ackToken = signLink(k, { k: 'ack', a: alertId, u: d.recipient, o: d.orgId, x: at.getTime() + LINK_TTL_MS });
-          await core.mail.queue(tx, alertEmail(out, { name: u.name, email: u.email }, { publicUrl: core.config.PUBLIC_URL, ackToken, update: revision > 1 }));
+        await repo.markDeliveries(tx, inapp.map((d) => d.id), 'sent', at);
+        // Email and webhooks leave in durable jobs (one per channel and batch), enqueued with the rows' new status.
+        for (const [channel, job] of [['email', DELIVER_EMAIL_JOB], ['webhook', DELIVER_WEBHOOKS_JOB]] as const) {
+          const ids = batch.filter((d) => d.channel === channel).map((d) => d.id);
+          if (!ids.length) continue;
+          await repo.setQueued(tx, ids);
+          await core.jobs.send(job, { alertId, revision, ids }, { tx, singletonKey: `${job}:${alertId}:${ids[0]}` });
         }
-        const hooks = batch.filter((d) => d.channel === 'webhook');
-        for (const d of hooks) await core.jobs.send(WEBHOOK_JOB, { deliveryId: d.id }, { tx, singletonKey: `webhook:${d.id}` });
-        await repo.markDeliveries(tx, hooks.map((d) => d.id), 'queued', at);
-        await repo.markDeliveries(tx, skipped, 'skipped', at);
-        await repo.markDeliveries(tx, batch.filter((d) => d.channel !== 'webhook' && !skipped.includes(d.id)).map((d) => d.id), 'sent', at);
         return batch.length;
       });
       batches++;
@@ -242,6 +245,123 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
       processed += n;
     }
     return { planned, processed, done: true };
+  }
+
+  /** Why a webhook must not receive this alert now (final: no retry), or null. */
+  async function webhookRefusal(hook: { url: string; orgId: string }, ctx: { kind: string; path: string[]; communityIds: string[] } | undefined, a: AlertRow, urlChecks?: Map<string, Promise<string | null>>): Promise<string | null> {
+    const orgActor = candidateActor({ userId: null, email: null, name: null, orgId: hook.orgId, orgKind: ctx?.kind ?? '', stateFips: null, orgPath: ctx?.path ?? [hook.orgId], communityIds: ctx?.communityIds ?? [], named: false });
+    if (!canSee(orgActor, sharingOf(a))) return 'the organisation may no longer see this alert';
+    // Checked again before sending (DNS may have changed since registration); once per origin within a batch.
+    const u = new URL(hook.url);
+    const cacheKey = u.username || u.password ? null : u.origin;
+    let check = cacheKey ? urlChecks?.get(cacheKey) : undefined;
+    if (!check) {
+      check = checkWebhookUrl(hook.url, core.config.ALLOW_PRIVATE_WEBHOOKS);
+      if (cacheKey) urlChecks?.set(cacheKey, check);
+    }
+    const bad = await check;
+    return bad ? `url ${bad}` : null;
+  }
+
+  /** One signed POST; never throws. */
+  async function postWebhook(hook: { url: string; secret: string }, deliveryId: string, revision: number, out: AlertOut): Promise<{ statusCode: number | null; error: string | null; durationMs: number }> {
+    const started = Date.now();
+    const event = revision > 1 ? 'alert.revised' : 'alert.published';
+    const body = JSON.stringify({ event, deliveryId, alert: out });
+    const headers = signWebhook(hook.secret, body, Math.floor(now().getTime() / 1000));
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(hook.url, {
+        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
+        headers: { 'content-type': 'application/json', 'user-agent': 'Rampart-Webhooks/1', 'rampart-delivery': deliveryId, 'rampart-event': event, ...headers },
+      });
+      statusCode = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (e) {
+      error = (e as Error).message.slice(0, 500);
+    }
+    return { statusCode, error, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Sends one fan-out batch (DELIVER_EMAIL_JOB, DELIVER_WEBHOOKS_JOB): its emails through the pooled SMTP transport, its webhooks
+   * concurrently; each group's outcome is written as soon as it is known. Only rows still `queued` are
+   * sent, so a retried job (pg-boss, after a crash or a mail failure) resends nothing already sent —
+   * at most the group in flight when a process died. A failed webhook gets its own retried job
+   * (WEBHOOK_JOB, exponential backoff); failed mail fails the job, which pg-boss retries.
+   */
+  async function deliverBatch(alertId: string, revision: number, ids: string[]): Promise<{ sent: number; failed: number; retrying: number }> {
+    const rows = await repo.queuedDeliveries(ids);
+    const tally = { sent: 0, failed: 0, retrying: 0 };
+    if (!rows.length) return tally;
+    const a = await repo.get(db, systemActor('alerts-delivery'), alertId);
+    if (!a || a.status !== 'published') {
+      await repo.finishDeliveries(rows.map((d) => d.id), 'skipped', 'the alert is no longer published', now());
+      return tally;
+    }
+    const out = toOut(a, now());
+    const k = await key();
+
+    const mails = rows.filter((d) => d.channel === 'email');
+    const people = await repo.usersByIds(db, mails.map((d) => d.recipient));
+    let mailErrors = 0;
+    for (const group of groups(mails, MAIL_GROUP)) {
+      const at = now();
+      const results = await Promise.all(group.map(async (d) => {
+        const u = people.get(d.recipient);
+        if (!u) return 'skipped' as const;
+        const ackToken = signLink(k, { k: 'ack', a: alertId, u: d.recipient, o: d.orgId, x: at.getTime() + LINK_TTL_MS });
+        try {
+          await core.mailer.send(alertEmail(out, { name: u.name, email: u.email }, { publicUrl: core.config.PUBLIC_URL, ackToken, update: revision > 1 }));
+          return 'sent' as const;
+        } catch (e) {
+          return (e as Error).message.slice(0, 500);
+        }
+      }));
+      const by = (r: string) => group.filter((_d, i) => results[i] === r).map((d) => d.id);
+      await repo.finishDeliveries(by('sent'), 'sent', null, at);
+      await repo.finishDeliveries(by('skipped'), 'skipped', 'no such person (or disabled)', at);
+      const failed = group.filter((_d, i) => results[i] !== 'sent' && results[i] !== 'skipped');
+      for (const d of failed) await repo.noteFailure(db, d.id, results[group.indexOf(d)]!);
+      tally.sent += by('sent').length;
+      mailErrors += failed.length;
+    }
+
+    const hooks = rows.filter((d) => d.channel === 'webhook');
+    const hookById = new Map((await repo.webhooksByIds(hooks.map((d) => d.recipient))).map((h) => [h.id, h]));
+    const ctxByOrg = new Map((await repo.orgContexts([...new Set([...hookById.values()].map((h) => h.orgId))])).map((c) => [c.id, c]));
+    const urlChecks = new Map<string, Promise<string | null>>();
+    for (const group of groups(hooks, WEBHOOK_GROUP)) {
+      const results = await Promise.all(group.map(async (d) => {
+        const hook = hookById.get(d.recipient);
+        if (!hook || !hook.active) return { d, hook, final: true, statusCode: null, error: 'webhook removed', durationMs: 0 };
+        const refusal = await webhookRefusal(hook, ctxByOrg.get(hook.orgId), a, urlChecks);
+        if (refusal) return { d, hook, final: true, statusCode: null, error: refusal, durationMs: 0 };
+        return { d, hook, final: false, ...(await postWebhook(hook, d.id, revision, out)) };
+      }));
+      const at = now();
+      await repo.insertAttempts(results.filter((x) => x.hook).map((x) => ({
+        webhookId: x.hook!.id, deliveryId: x.d.id, alertId, revision, attempt: x.d.attempts + 1, statusCode: x.statusCode, ok: x.error === null, error: x.error, durationMs: x.durationMs, at,
+      })));
+      const ok = results.filter((x) => x.error === null).map((x) => x.d.id);
+      const dead = results.filter((x) => x.error !== null && (x.final || x.d.attempts + 1 >= settings.webhookAttempts));
+      const retry = results.filter((x) => x.error !== null && !dead.includes(x));
+      await repo.finishDeliveries(ok, 'sent', null, at);
+      for (const x of dead) await repo.finishDeliveries([x.d.id], 'failed', x.error, at);
+      for (const x of retry) {
+        await withTx(db, async (tx) => {
+          await repo.noteFailure(tx, x.d.id, x.error!);
+          await core.jobs.send(WEBHOOK_JOB, { deliveryId: x.d.id }, { tx, startAfter: 5 * 2 ** x.d.attempts, singletonKey: `webhook:${x.d.id}` });
+        });
+      }
+      tally.sent += ok.length;
+      tally.failed += dead.length;
+      tally.retrying += retry.length;
+    }
+    if (mailErrors) throw new Error(`${mailErrors} alert emails failed; the batch will be retried (sent ones are not resent)`);
+    return tally;
   }
 
   async function deliverWebhook(deliveryId: string): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
@@ -253,40 +373,17 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
       await repo.bumpAttempts(deliveryId, 'webhook or alert gone', 'failed', now());
       return 'skipped';
     }
-    // Re-check the organisation may still see it, and the URL (DNS may have changed since registration).
     const ctx = await deps.directory.actorContext(hook.orgId);
-    const orgActor = candidateActor({ userId: null, email: null, name: null, orgId: hook.orgId, orgKind: ctx.orgKind ?? '', stateFips: null, orgPath: ctx.orgPath, communityIds: ctx.communityIds, named: false });
-    const started = Date.now();
     const attempt = d.attempts + 1;
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    if (!canSee(orgActor, sharingOf(a))) error = 'the organisation may no longer see this alert';
-    else {
-      const bad = await checkWebhookUrl(hook.url, core.config.ALLOW_PRIVATE_WEBHOOKS);
-      if (bad) error = `url ${bad}`;
-      else {
-        const body = JSON.stringify({ event: d.revision > 1 ? 'alert.revised' : 'alert.published', deliveryId: d.id, alert: toOut(a, now()) });
-        const headers = signWebhook(hook.secret, body, Math.floor(now().getTime() / 1000));
-        try {
-          const res = await fetch(hook.url, {
-            method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
-            headers: { 'content-type': 'application/json', 'user-agent': 'Rampart-Webhooks/1', 'rampart-delivery': d.id, 'rampart-event': d.revision > 1 ? 'alert.revised' : 'alert.published', ...headers },
-          });
-          statusCode = res.status;
-          await res.arrayBuffer().catch(() => undefined);
-          if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
-        } catch (e) {
-          error = (e as Error).message.slice(0, 500);
-        }
-      }
-    }
-    await repo.insertAttempt({ webhookId: hook.id, deliveryId: d.id, alertId: d.alertId, revision: d.revision, attempt, statusCode, ok: error === null, error, durationMs: Date.now() - started, at: now() });
+    const refusal = await webhookRefusal(hook, { kind: ctx.orgKind ?? '', path: ctx.orgPath, communityIds: ctx.communityIds }, a);
+    const { statusCode, error, durationMs } = refusal ? { statusCode: null, error: refusal, durationMs: 0 } : await postWebhook(hook, d.id, d.revision, toOut(a, now()));
+    await repo.insertAttempts([{ webhookId: hook.id, deliveryId: d.id, alertId: d.alertId, revision: d.revision, attempt, statusCode, ok: error === null, error, durationMs, at: now() }]);
     if (error === null) {
       await repo.bumpAttempts(deliveryId, null, 'sent', now());
       return 'sent';
     }
     const final = attempt >= settings.webhookAttempts || error.startsWith('the organisation') || error.startsWith('url ');
-    await repo.bumpAttempts(deliveryId, error, final ? 'failed' : 'pending', now());
+    await repo.bumpAttempts(deliveryId, error, final ? 'failed' : 'queued', now());
     return final ? 'failed' : 'retry';
   }
 
@@ -339,6 +436,7 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
   return {
     getVisible,
     fanout,
+    deliverBatch,
     deliverWebhook,
     sendDigests,
     checkEscalations,

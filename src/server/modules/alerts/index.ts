@@ -5,7 +5,7 @@ import type { DirectoryService } from '../directory/index.ts';
 import type { IntelPublic } from '../intel/index.ts';
 import { createAlertsRepo } from './alerts.repo.ts';
 import {
-  createAlertsService, WEBHOOK_ATTEMPTS, DIGEST_JOB, ESCALATION_JOB, FANOUT_JOB, WEBHOOK_JOB, WEEKLY_JOB, WEEKLY_MAIL_JOB,
+  createAlertsService, WEBHOOK_ATTEMPTS, DELIVER_EMAIL_JOB, DELIVER_WEBHOOKS_JOB, DIGEST_JOB, ESCALATION_JOB, FANOUT_JOB, WEBHOOK_JOB, WEEKLY_JOB, WEEKLY_MAIL_JOB,
   type AlertsService, type AlertsSettings,
 } from './alerts.service.ts';
 import { alertsRootRoutes, alertsRoutes } from './alerts.routes.ts';
@@ -30,6 +30,12 @@ export function createAlertsModule(core: Core, deps: { intel: IntelPublic; direc
   const now = () => core.clock.now();
 
   core.jobs.define<{ alertId: string; revision: number }>({ name: FANOUT_JOB, retryLimit: 10, retryDelaySeconds: 5, handler: async (d) => void (await service.fanout(d.alertId, d.revision)) });
+  for (const name of [DELIVER_EMAIL_JOB, DELIVER_WEBHOOKS_JOB]) {
+    core.jobs.define<{ alertId: string; revision: number; ids: string[] }>({
+      name, retryLimit: 10, retryDelaySeconds: 5,
+      handler: async (d) => void (await service.deliverBatch(d.alertId, d.revision, d.ids)),
+    });
+  }
   core.jobs.define<{ deliveryId: string }>({
     name: WEBHOOK_JOB, retryLimit: settings.webhookAttempts, retryDelaySeconds: 5,
     handler: async (d) => {
