@@ -106,3 +106,60 @@ describe('alerts: two-analyst workflow, delivery and acknowledgement', () => {
     expect((await outsider.request.get(`/api/alerts/${id}`)).status()).toBe(404);
   });
 });
+
+describe('alerts: Severe alert from authoring to an acknowledgement through the email link', () => {
+  test('A authors a Severe alert (live audience before saving), B approves and publishes, the state member gets the mail, acknowledges from its link without signing in, A sees the progress', async () => {
+    const title = 'Ransomware encrypting county election servers';
+    const a = new AlertsModel(authorA);
+    await a.gotoList();
+    await a.draft({
+      title,
+      level: 'Severe',
+      summary: 'Ransomware is spreading through election office networks.',
+      body: '## Act now\n\nDisconnect affected servers from the network.',
+      actions: 'Disconnect affected servers\nCall the hub',
+      kind: 'State election office',
+      community: 'OFFICIALS community',
+    }, async () => {
+      // The audience is counted on the unsaved form, as the targeting changes.
+      await authorA.getByTestId('audience-preview').filter({ hasText: /^2 organisations, \d+ people will receive it\./ }).waitFor();
+      await expectAccessible(authorA, 'alerts: unsaved form with live audience');
+    });
+    const id = new URL(authorA.url()).pathname.split('/')[3]!;
+    await a.gotoAlert(id);
+    const number = (await authorA.getByTestId('alert-meta').textContent())!.match(/RMP-\d{4}-\d{4}/)![0];
+    await a.act('Submit for review', /^In review/);
+
+    const b = new AlertsModel(analystB);
+    await b.gotoAlert(id);
+    await b.act('Approve', /approved by a second analyst/);
+    await b.act('Publish', /^Published/);
+    await expectAccessible(analystB, 'alert page: Severe published');
+
+    // The mail reaches the Arizona member through the real SMTP server; its link needs no sign-in.
+    const mail = await s.smtp.mailTo('az.member@alerts.test', 30_000, (m) => m.text.includes(number));
+    expect(mail.text).toContain(title);
+    const link = /(https?:\/\/[^\s"<>]+\/alerts\/ack\?token=[^&\s"<>]+&(?:amp;)?status=actioned)/.exec(mail.text)![1]!.replace(/&amp;/g, '&');
+    expect(link.startsWith(s.web.url)).toBe(true);
+    const mailClient = await (await s.context()).newPage();
+    await mailClient.goto(link);
+    await mailClient.getByRole('heading', { name: `Acknowledge ${number}`, level: 1 }).waitFor();
+    await expectAccessible(mailClient, 'email acknowledgement link: confirmation page');
+    await mailClient.getByRole('button', { name: 'Confirm: Actioned' }).click();
+    await mailClient.getByRole('heading', { name: 'Thank you', level: 1 }).waitFor();
+    expect(await mailClient.getByText(`${number} is recorded as actioned.`).count()).toBe(1);
+    await expectAccessible(mailClient, 'email acknowledgement link: recorded');
+
+    // Signed in, the member sees their own answer.
+    const m = new AlertsModel(stateMember);
+    await m.gotoAlert(id);
+    await stateMember.getByTestId('ack-state').filter({ hasText: 'You acknowledged: Actioned' }).waitFor();
+    await expectAccessible(stateMember, 'alert page: acknowledged by email');
+
+    // The author sees the progress: one of the two state offices, by status and by state.
+    await a.gotoAlert(id);
+    await authorA.getByTestId('ack-summary').filter({ hasText: /^1 of 2 organisations acknowledged/ }).waitFor();
+    await authorA.getByText(/Actioned: 1/).first().waitFor();
+    await expectAccessible(authorA, 'alert page: progress after the email acknowledgement');
+  });
+});

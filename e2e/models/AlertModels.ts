@@ -30,7 +30,8 @@ export class AlertsModel {
     await this.workflowState().filter({ hasText: expectState }).waitFor();
   }
 
-  async draft(o: { title: string; level: string; summary: string; body: string; actions: string; kind: string; community: string }) {
+  /** Fills the authoring form; `beforeSave` runs on the filled, unsaved form. */
+  async draft(o: { title: string; level: string; summary: string; body: string; actions: string; kind: string; community: string }, beforeSave?: () => Promise<void>) {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Draft an alert', exact: true }).click();
     await this.page.getByRole('heading', { name: 'Draft an alert', level: 1 }).waitFor();
     await this.page.waitForLoadState('networkidle');
@@ -44,6 +45,7 @@ export class AlertsModel {
     await this.page.keyboard.press('Escape');
     await choose(this.page, /^Communities/, o.community);
     await this.page.keyboard.press('Escape');
+    await beforeSave?.();
     await this.page.getByRole('button', { name: 'Save draft' }).click();
     await this.page.getByRole('heading', { name: /^Edit RMP-/, level: 1 }).waitFor();
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The browser tests' front door: serves the built UI (dist/web, or RAMPART_WEB_DIR) with the
- * single-page fallback, and proxies /api to a Rampart instance — the same shape as production, where
+ * single-page fallback, and proxies /api (and the pages behind email links, feeds) to a Rampart instance — the same shape as production, where
  * Rampart serves both. It listens first, so its URL can be Rampart's PUBLIC_URL (the links in
  * invitation emails then point at it). Every response carries Rampart's own Content-Security-Policy,
  * copied from the API, so a CSP violation in the UI fails the tests.
@@ -16,6 +16,9 @@ export const webDir = process.env.RAMPART_WEB_DIR ?? path.resolve(path.dirname(f
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
 };
+
+/** Pages Rampart itself serves outside /api (behind links in emails; feeds): proxied like /api. */
+const SERVER_PAGES = /^\/(alerts\/(ack|unsubscribe)|feeds\/)/;
 
 export interface WebServer {
   url: string;
@@ -30,7 +33,7 @@ export async function startWebServer(): Promise<WebServer> {
   let csp = '';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname.startsWith('/api/')) {
+    if (url.pathname.startsWith('/api/') || SERVER_PAGES.test(url.pathname)) {
       if (!api) return void res.writeHead(503).end('API not ready');
       const upstream = http.request({ host: api.hostname, port: api.port, method: req.method, path: req.url, headers: { ...req.headers, host: api.host } }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
