@@ -151,4 +151,20 @@ describe('situation room', () => {
     await hub.getByRole('button', { name: 'Leave full screen' }).click();
     await hub.getByRole('button', { name: 'Full screen' }).waitFor();
   });
+
+  test('a broken live stream is shown, and the feed catches up when it is back', async () => {
+    // The wall display's live stream keeps breaking: each attempt is answered and closed at once.
+    const stream = '**/api/events/stream**';
+    await hub.route(stream, (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: ': connected\n\n' }));
+    const h = new RoomModel(hub);
+    await h.goto();
+    await hub.getByTestId('room-live').filter({ hasText: 'Reconnecting' }).waitFor();
+    await h.check('situation room: reconnecting');
+    // published while the stream is broken: no live event reaches the page
+    const missed = await publishAlert('Published during the outage', { tlp: 'CLEAR', communityIds: [] });
+    await hub.unroute(stream);
+    // the browser reconnects by itself; the page then re-reads the feed
+    await h.item(missed).waitFor({ timeout: 30_000 });
+    await hub.getByTestId('room-live').filter({ hasText: /^Live/ }).waitFor();
+  });
 });

@@ -120,14 +120,19 @@ export interface LiveEvent {
 /**
  * Live events from `GET /api/events/stream` (Server-Sent Events). The server sends only events the
  * person may see. `onEvent` may change between renders; the stream is opened once per topic list.
+ * `onConnection` hears when the stream opens (again, after the browser reconnected) or breaks.
  */
-export function useLiveEvents(topics: string[], onEvent: (e: LiveEvent) => void, enabled = true): void {
+export function useLiveEvents(topics: string[], onEvent: (e: LiveEvent) => void, enabled = true, onConnection?: (open: boolean) => void): void {
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const connection = useRef(onConnection);
+  connection.current = onConnection;
   const key = topics.join(',');
   useEffect(() => {
     if (!enabled || typeof EventSource === 'undefined') return;
     const es = new EventSource(`/api/events/stream?topics=${encodeURIComponent(key)}`, { withCredentials: true });
+    es.onopen = () => connection.current?.(true);
+    es.onerror = () => connection.current?.(false);
     const listener = (m: MessageEvent<string>) => {
       try {
         handler.current(JSON.parse(m.data) as LiveEvent);

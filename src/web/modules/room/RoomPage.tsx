@@ -82,7 +82,7 @@ export function RoomPage() {
   // As every page does after in-app navigation: screen readers hear where they are.
   useEffect(() => h1.current?.focus(), []);
 
-  useRoomLive((e) => {
+  const connected = useRoomLive((e) => {
     setLive((n) => n + 1);
     if (e.topic !== 'room.message') announce('New item in the situation room');
   });
@@ -120,7 +120,11 @@ export function RoomPage() {
           <h1 className="room-title" tabIndex={-1} ref={h1}>Situation room</h1>
           <p className="room-secondary">
             Alerts, incident reports and sightings shared with you, newest first.{' '}
-            <span className="room-live" data-testid="room-live">{live ? `Live · ${live.toLocaleString()} ${live === 1 ? 'update' : 'updates'}` : 'Live'}</span>
+            {connected ? (
+              <span className="room-live" data-testid="room-live">{live ? `Live · ${live.toLocaleString()} ${live === 1 ? 'update' : 'updates'}` : 'Live'}</span>
+            ) : (
+              <span className="room-offline" data-testid="room-live">Reconnecting… the feed may be behind</span>
+            )}
           </p>
         </div>
         <Counts />

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, call, type paths } from '../../api';
 import { objectPath, useLiveEvents, type LiveEvent } from '../intel/intel';
 
@@ -88,12 +88,24 @@ function bringsItem(e: LiveEvent): boolean {
 
 /**
  * Live: re-reads the feed and the counts when an event may bring an item (at most once a second), and
- * a thread when one of its messages arrives. `onNew` hears about new items and messages.
+ * a thread when one of its messages arrives. `onEvent` hears about new items and messages. Answers
+ * whether the stream is connected; after a break, everything is re-read once it is back (events sent
+ * meanwhile were missed).
  */
-export function useRoomLive(onEvent: (e: LiveEvent) => void): void {
+export function useRoomLive(onEvent: (e: LiveEvent) => void): boolean {
   const qc = useQueryClient();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [connected, setConnected] = useState(true);
+  const broken = useRef(false);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  const onConnection = (open: boolean) => {
+    setConnected(open);
+    if (!open) broken.current = true;
+    else if (broken.current) {
+      broken.current = false;
+      void qc.invalidateQueries({ queryKey: ['room'] });
+    }
+  };
   useLiveEvents(FEED_TOPICS, (e) => {
     if (!bringsItem(e)) return;
     if (e.topic === 'room.message') {
@@ -110,5 +122,6 @@ export function useRoomLive(onEvent: (e: LiveEvent) => void): void {
       void qc.invalidateQueries({ queryKey: roomKeys.feed });
       void qc.invalidateQueries({ queryKey: roomKeys.summary });
     }, 1000);
-  });
+  }, true, onConnection);
+  return connected;
 }
