@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SMTPServer } from 'smtp-server';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { systemActor } from '../../core/access/actor.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
-import type { StoredEvent } from '../../core/events/events.ts';
+import { withTx } from '../../core/db.ts';
+import { publishEvent } from '../../core/events/events.ts';
 import { createMailer } from '../../core/mail.ts';
 import { accessMismatches, createTestRampart, createWorld, PERSONA_KEYS, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
 import { verifyWebhook, type AlertsService } from './index.ts';
@@ -64,6 +65,29 @@ function startReceiver() {
   });
 }
 
+/** A persona's live stream: the real `GET /api/events/stream?topics=alerts` over HTTP, collecting subject ids. */
+function liveStream(p: PersonaKey) {
+  const got: { topic: string; subjectId: string }[] = [];
+  let ready!: () => void;
+  const opened = new Promise<void>((res) => (ready = res));
+  const port = (r.app.server.address() as AddressInfo).port;
+  const req = httpGet({ host: '127.0.0.1', port, path: '/api/events/stream?topics=alerts', headers: { authorization: `Bearer ${w.token[p]}` } }, (res) => {
+    res.setEncoding('utf8');
+    let buf = '';
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.includes(': connected')) ready();
+      const frames = buf.split('\n\n');
+      buf = frames.pop()!;
+      for (const f of frames) {
+        const data = /^data: (.*)$/m.exec(f);
+        if (data) got.push(JSON.parse(data[1]!) as { topic: string; subjectId: string });
+      }
+    });
+  });
+  return { p, got, opened, close: () => req.destroy() };
+}
+
 const decodeQp = (s: string) => s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 async function waitFor<T>(f: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
   for (let i = 0; i < 3000; i++) {
@@ -79,17 +103,15 @@ let w: World;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let hooks: Awaited<ReturnType<typeof startReceiver>>;
 let service: AlertsService;
-const events: StoredEvent[] = [];
 const everyone = () => ({ orgKinds: [...ORG_KINDS] as string[], userIds: PERSONA_KEYS.map((p) => w.user[p]) });
 
 beforeAll(async () => {
   smtp = await startSmtp();
   hooks = await startReceiver();
   const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Rampart <rampart@test>', outboxDir: '/nonexistent' });
-  r = await createTestRampart({ mailer, workers: true, config: { ALLOW_PRIVATE_WEBHOOKS: 'true', PUBLIC_URL: 'https://rampart.example.org', ALERTS_ESCALATE_SEVERE_MINUTES: '45' } });
+  r = await createTestRampart({ mailer, workers: true, listen: true, config: { PORT: '0', ALLOW_PRIVATE_WEBHOOKS: 'true', PUBLIC_URL: 'https://rampart.example.org', ALERTS_ESCALATE_SEVERE_MINUTES: '45' } });
   w = await createWorld(r);
   service = (r.modules.find((m) => m.name === 'alerts') as unknown as { service: AlertsService }).service;
-  r.core.events.local.on('event', (e: StoredEvent) => events.push(e));
   // Webhooks for every organisation with an analyst persona.
   for (const p of ['HUB_ANALYST', 'AZ_ANALYST', 'MARICOPA_ADMIN', 'GA_ANALYST', 'VENDOR_ANALYST', 'FEDERAL_ANALYST'] as PersonaKey[]) {
     const res = await w.as(p).post('/api/webhooks', { url: `${hooks.url}/${p}`, description: p });
@@ -269,8 +291,15 @@ describe('no persona receives or sees an alert above its clearance, through any 
     test(name, async () => {
       const mailBefore = smtp.inbox.length;
       const hooksBefore = hooks.got.length;
-      const eventsBefore = events.length;
+      // Every persona listens on the real SSE endpoint before the alert is published.
+      const streams = PERSONA_KEYS.map(liveStream);
+      await Promise.all(streams.map((x) => x.opened));
       const a = await publish(draft({ title: `Access ${name}`, level: 'Severe', ...share(), target: everyone() }));
+      // A last public event: once a stream has it, every earlier event it was allowed has arrived (one ordered stream).
+      const sentinel = `sentinel-${a.id}`;
+      await withTx(r.core.database.db, (tx) => publishEvent(tx, { topic: 'alerts.test-sentinel', subjectId: sentinel, sharing: { ownerOrgId: null, tlp: 'CLEAR', communityIds: [], recipientOrgIds: [], recipientUserIds: [], createdBy: null } }));
+      await waitFor(() => streams.every((x) => x.got.some((e) => e.subjectId === sentinel)), 'the sentinel on every stream');
+      for (const x of streams) x.close();
       const full = (await w.as('HUB_ANALYST').get(`/api/alerts/${a.id}`)).json();
       const sharing: Sharing = { ownerOrgId: full.ownerOrgId, tlp: full.tlp, communityIds: full.communityIds, recipientOrgIds: full.recipientOrgIds, recipientUserIds: full.recipientUserIds, createdBy: full.createdBy };
       const expected = await w.expectedViewers(sharing);
@@ -279,14 +308,14 @@ describe('no persona receives or sees an alert above its clearance, through any 
         get: async (p) => (await w.as(p).get(`/api/alerts/${a.id}`)).statusCode === 200,
         notifications: async (p) => (await w.as(p).get('/api/notifications?limit=200')).json().items.some((n: { alertId: string }) => n.alertId === a.id),
         stixReport: async (p) => (await w.as(p).get(`/api/intel/objects/report--${a.id}`)).statusCode === 200,
-        sse: async (p) => {
-          const actor = await w.actor(p);
-          const { canSee } = await import('../../core/access/visibility.ts');
-          const e = await waitFor(() => events.slice(eventsBefore).find((x) => x.subjectId === a.id && x.topic === 'alerts.published'), 'event');
-          return canSee(actor, e.sharing); // the hub's per-subscriber filter
-        },
+        sse: async (p) => streams.find((x) => x.p === p)!.got.some((e) => e.subjectId === a.id && e.topic === 'alerts.published'),
       };
       for (const [channel, read] of Object.entries(checks)) expect(await accessMismatches(w, sharing, read), channel).toEqual([]);
+      // Live: a persona who may not see it got nothing about it on the stream, though the stream was live (the sentinel came).
+      const excluded = streams.filter((x) => !expected.has(x.p));
+      if (sharing.tlp !== 'CLEAR') expect(excluded.length).toBeGreaterThan(0);
+      for (const x of excluded) expect(x.got.filter((e) => e.subjectId === a.id), x.p).toEqual([]);
+      expect(streams.filter((x) => expected.has(x.p)).every((x) => x.got.some((e) => e.subjectId === a.id))).toBe(true);
       // Email (Severe: immediate for everyone): nobody outside the rule gets mail; everyone inside does.
       await waitFor(() => PERSONA_KEYS.filter((p) => expected.has(p)).every((p) => smtp.inbox.slice(mailBefore).some((m) => m.to.includes(w.email[p]) && decodeQp(m.raw).includes(a.number))), 'mail to every allowed persona');
       expect(await accessMismatches(w, sharing, async (p) => smtp.inbox.slice(mailBefore).some((m) => m.to.includes(w.email[p]) && decodeQp(m.raw).includes(a.number)))).toEqual([]);
