@@ -55,11 +55,13 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     const { modules, resolver, services } = createModules(core);
     for (const m of modules) await m.referenceData?.();
     if (config.SEED_DEMO) for (const m of modules) await m.seedDemo?.();
-    await jobs.start({ workers: opts.workers ?? config.JOBS });
+    await jobs.start({ workers: false });
     await events.start();
     const app = await buildApp({ core, modules, resolver });
     await app.ready();
     if (opts.listen ?? true) await app.listen({ port: config.PORT, host: config.HOST });
+    // Workers poll from here on: their first fetches would otherwise wait in line with start's own SQL (PGlite: one connection).
+    if (opts.workers ?? config.JOBS) await jobs.startWorkers();
     let closing: Promise<void> | null = null;
     return {
       app,

@@ -146,17 +146,18 @@ export function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }
 
+const migrationNames = (dir: string): string[] =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, '')) : [];
+
 /** SQL migrations (`migrations/NNNN_name.sql`), applied in order by Kysely's migrator (locked, recorded). */
 class SqlFileProvider implements MigrationProvider {
   constructor(private readonly dir: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
-    if (!existsSync(this.dir)) return out;
-    for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.sql')).sort()) {
-      const text = readFileSync(path.join(this.dir, file), 'utf8');
-      out[file.replace(/\.sql$/, '')] = {
-        async up(db) {
-          await sql.raw(text).execute(db);
+    for (const name of migrationNames(this.dir)) {
+      out[name] = {
+        up: async (db) => {
+          await sql.raw(readFileSync(path.join(this.dir, `${name}.sql`), 'utf8')).execute(db);
         },
       };
     }
@@ -164,7 +165,20 @@ class SqlFileProvider implements MigrationProvider {
   }
 }
 
+/**
+ * True when every migration file is recorded as applied: two small queries. Kysely's migrator checks
+ * its tables by introspecting every table and column of the database, twice, then locks — the largest
+ * part of a start on an existing PGlite data directory — to find nothing to do.
+ */
+async function migrationsCurrent(db: Db, dir: string): Promise<boolean> {
+  const present = await sql<{ t: string | null }>`SELECT to_regclass('kysely_migration')::text AS t`.execute(db);
+  if (!present.rows[0]?.t) return false;
+  const done = new Set((await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db)).rows.map((r) => r.name));
+  return migrationNames(dir).every((n) => done.has(n));
+}
+
 export async function migrate(db: Db, dir = migrationsDir): Promise<string[]> {
+  if (await migrationsCurrent(db, dir)) return [];
   const migrator = new Migrator({ db, provider: new SqlFileProvider(dir), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -22,7 +22,7 @@ export class Jobs {
   private boss: PgBoss;
   private readonly defs = new Map<string, JobDefinition>();
   private started = false;
-  private workers = true;
+  private working = false;
 
   /** With `pool`, pg-boss runs its SQL through that pool instead of opening its own (PGlite: one connection). */
   constructor(connectionString: string, opts: { max?: number; pool?: Pool } = {}) {
@@ -43,28 +43,45 @@ export class Jobs {
     this.defs.set(def.name, def as JobDefinition);
   }
 
-  /** Creates the queues; with `workers` (default), also starts polling them. */
+  /**
+   * Creates the queues that do not exist yet (one query lists them: pg-boss's create_queue does nothing
+   * for an existing queue, so a start on an existing database creates none) and the schedules; with
+   * `workers` (default), also starts polling them (see startWorkers).
+   */
   async start(opts: { workers?: boolean } = {}): Promise<void> {
-    this.workers = opts.workers ?? true;
     await this.boss.start();
     this.started = true;
+    const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
     for (const def of this.defs.values()) {
-      await this.boss.createQueue(def.name, {
-        name: def.name,
-        retryLimit: def.retryLimit ?? 5,
-        retryDelay: def.retryDelaySeconds ?? 5,
-        retryBackoff: true,
-      });
-      if (def.cron) await this.boss.schedule(def.name, def.cron, {});
-      if (this.workers) {
-        await this.boss.work<object>(
-          def.name,
-          { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: 0.5 },
-          async (jobs) => {
-            for (const j of jobs) await def.handler(j.data, { id: j.id, retryCount: 0 });
-          },
-        );
+      if (!existing.has(def.name)) {
+        await this.boss.createQueue(def.name, {
+          name: def.name,
+          retryLimit: def.retryLimit ?? 5,
+          retryDelay: def.retryDelaySeconds ?? 5,
+          retryBackoff: true,
+        });
       }
+      if (def.cron) await this.boss.schedule(def.name, def.cron, {});
+    }
+    if (opts.workers ?? true) await this.startWorkers();
+  }
+
+  /**
+   * Starts polling every queue (once). Boot calls it after the app listens: each worker fetches at
+   * once when registered, and on PGlite (one connection) those first fetches would queue ahead of the
+   * rest of start.
+   */
+  async startWorkers(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    for (const def of this.defs.values()) {
+      await this.boss.work<object>(
+        def.name,
+        { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: 0.5 },
+        async (jobs) => {
+          for (const j of jobs) await def.handler(j.data, { id: j.id, retryCount: 0 });
+        },
+      );
     }
   }
 

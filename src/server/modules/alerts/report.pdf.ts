@@ -1,4 +1,5 @@
-import PDFDocument from 'pdfkit';
+// pdfkit is loaded on the first report, not at start: it is the slowest import of the server (start-time budget).
+const loadPdfKit = async () => (await import('pdfkit')).default;
 import type { AlertRow } from './alerts.repo.ts';
 import { ALERT_LEVELS } from './alerts.schemas.ts';
 
@@ -9,7 +10,8 @@ import { ALERT_LEVELS } from './alerts.schemas.ts';
  */
 const COLOUR: Record<string, string> = { Low: '#2e7d32', Guarded: '#1565c0', Elevated: '#f9a825', High: '#ef6c00', Severe: '#b71c1c' };
 
-export function weeklyReportPdf(d: { communityName: string; from: Date; to: Date; alerts: (AlertRow & { recipients: number; acked: number })[]; generatedAt: Date }): Promise<Buffer> {
+export async function weeklyReportPdf(d: { communityName: string; from: Date; to: Date; alerts: (AlertRow & { recipients: number; acked: number })[]; generatedAt: Date }): Promise<Buffer> {
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Rampart weekly report: ${d.communityName}`, Author: 'Rampart', CreationDate: d.generatedAt } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));

@@ -1,4 +1,5 @@
-import PDFDocument from 'pdfkit';
+// pdfkit is loaded on the first report, not at start: it is the slowest import of the server (start-time budget).
+const loadPdfKit = async () => (await import('pdfkit')).default;
 
 /** What the case report prints (the service assembles it from what the reader may see). */
 export interface CaseReport {
@@ -23,7 +24,8 @@ const label = (s: string | null) => (s ? s.replace(/_/g, ' ') : '—');
 const safe = (s: string) => s.replace(/[^\x09\x0a\x0d\x20-\x7e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026]/g, '?');
 
 /** Renders the case report; every string is drawn as text (nothing in it is interpreted). */
-export function renderCaseReport(r: CaseReport): Promise<Buffer> {
+export async function renderCaseReport(r: CaseReport): Promise<Buffer> {
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({ size: 'LETTER', margins: { top: 64, bottom: 56, left: 56, right: 56 }, bufferPages: true, info: { Title: safe(`Incident #${r.incident.ref} case report`), Producer: 'Rampart' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
