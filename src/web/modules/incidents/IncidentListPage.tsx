@@ -154,7 +154,7 @@ export function IncidentListPage() {
 
       {data?.items.length ? (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={1100}>
+          <Table.ScrollContainer minWidth={900}>
             <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md" fz="sm" data-testid="incident-list">
               <caption style={{ position: 'absolute', left: -10000 }}>Incidents, by {SORT_WORDS[sort.replace(/^-/, '')]}, {sort.startsWith('-') ? 'descending' : 'ascending'}</caption>
               <Table.Thead>
@@ -164,7 +164,6 @@ export function IncidentListPage() {
                   <SortHeader label="Next deadline" field="sla" sort={sort} onSort={onSort} />
                   <SortHeader label="Priority" field="priority" sort={sort} onSort={onSort} />
                   <Table.Th>Election</Table.Th>
-                  <Table.Th>State</Table.Th>
                   <SortHeader label="Reported" field="reported" sort={sort} onSort={onSort} />
                   <SortHeader label="Last change" field="updated" sort={sort} onSort={onSort} />
                 </Table.Tr>
@@ -187,7 +186,7 @@ export function IncidentListPage() {
                     <Table.Td>
                       <StatusPill status={i.status} />
                     </Table.Td>
-                    <Table.Td className="nowrap">
+                    <Table.Td>
                       <DeadlineClock incident={i} />
                     </Table.Td>
                     <Table.Td>
@@ -195,13 +194,10 @@ export function IncidentListPage() {
                     </Table.Td>
                     <Table.Td>
                       {i.electionSystems.map((s) => SYSTEM_LABELS[s as keyof typeof SYSTEM_LABELS] ?? s).join(', ')}
-                      {i.electionPhase ? (
-                        <Text fz="xs" c="dimmed">
-                          {PHASE_LABELS[i.electionPhase as keyof typeof PHASE_LABELS] ?? i.electionPhase}
-                        </Text>
-                      ) : null}
+                      <Text fz="xs" c="dimmed">
+                        {[i.electionPhase ? (PHASE_LABELS[i.electionPhase as keyof typeof PHASE_LABELS] ?? i.electionPhase) : null, stateName(i.jurisdictionFips)].filter(Boolean).join(' · ')}
+                      </Text>
                     </Table.Td>
-                    <Table.Td className="nowrap">{stateName(i.jurisdictionFips)}</Table.Td>
                     <Table.Td className="nowrap">{fmtDateTime(i.submittedAt)}</Table.Td>
                     <Table.Td className="nowrap">{fmtDateTime(i.updatedAt)}</Table.Td>
                   </Table.Tr>
