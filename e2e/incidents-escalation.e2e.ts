@@ -149,3 +149,43 @@ describe('incidents: consent and escalation to a named partner', () => {
     expect((await s.world.as('FULTON_MEMBER').get(`/api/incidents/escalations/${escalationId}`)).statusCode).toBe(404);
   });
 });
+
+describe('incidents: tasks on the case page', () => {
+  const TASK = 'Call the county IT lead';
+  test('the hub adds a task with an owner and a due date, edits it, and completes it', async () => {
+    const c = new IncidentCaseModel(hub);
+    await c.gotoId(id);
+    const tasks = c.section('Tasks');
+    await tasks.getByRole('button', { name: 'Add a task' }).click();
+    const form = hub.getByRole('form', { name: 'New task' });
+    await form.getByRole('textbox', { name: 'Task' }).fill(TASK);
+    await form.getByRole('textbox', { name: 'Details' }).fill('Ask which mailboxes were reset.');
+    await choose(hub, 'Owner', 'maricopa analyst — COUNTY_MARICOPA org');
+    await form.getByLabel('Due').fill('2030-01-02T09:30');
+    await expectAccessible(hub, 'incident case (add a task)');
+    await shot(hub, 'task-add');
+    await form.getByRole('button', { name: 'Add task' }).click();
+    const item = tasks.getByTestId('tasks').getByRole('listitem').filter({ hasText: TASK });
+    await item.getByText('Owner: maricopa analyst').waitFor();
+    await item.getByText(/Due Jan 2, 2030/).waitFor();
+
+    await item.getByRole('button', { name: `Edit task: ${TASK}` }).click();
+    const edit = hub.getByRole('form', { name: `Edit task: ${TASK}` });
+    expect(await edit.getByRole('textbox', { name: 'Task' }).inputValue()).toBe(TASK);
+    expect(await edit.getByLabel('Due').inputValue()).toBe('2030-01-02T09:30');
+    await edit.getByRole('textbox', { name: 'Task' }).fill(`${TASK} and the vendor`);
+    await choose(hub, 'Owner', 'hub analyst (you)');
+    await edit.getByRole('button', { name: 'Save task' }).click();
+    const edited = tasks.getByTestId('tasks').getByRole('listitem').filter({ hasText: `${TASK} and the vendor` });
+    await edited.getByText('Owner: hub analyst').waitFor();
+    await expectAccessible(hub, 'incident case (task edited)');
+
+    await edited.getByRole('checkbox', { name: `Done: ${TASK} and the vendor` }).click();
+    await tasks.getByTestId('task-progress').filter({ hasText: '1 of 1 done' }).waitFor();
+    const saved = (await s.world.as('HUB_ANALYST').get(`/api/incidents/${id}/tasks`)).json().items as { title: string; ownerUserId: string; dueAt: string; doneAt: string | null }[];
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ title: `${TASK} and the vendor` });
+    expect(saved[0]!.doneAt).not.toBeNull();
+    expect(new Date(saved[0]!.dueAt).getFullYear()).toBe(2030);
+  });
+});

@@ -193,3 +193,49 @@ describe('hostile text', () => {
     expect(bundle.objects[0].name).toBe(HOSTILE);
   });
 });
+
+describe('tasks: add and edit', () => {
+  test('each bad field is a 400 naming it; nothing is written', async () => {
+    const hub = w.as('HUB_ANALYST');
+    const before = (await hub.get(`/api/incidents/${id}/tasks`)).json().items.length;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: '' }, 'body.title'],
+      [{ title: '   ' }, 'body.title'],
+      [{ title: 'x'.repeat(501) }, 'body.title'],
+      [{ title: 'ok', dueAt: 'tomorrow' }, 'body.dueAt'],
+      [{ title: 'ok', ownerUserId: 'nobody' }, 'body.ownerUserId'],
+      [{ title: 'ok', ownerUserId: w.user.FULTON_MEMBER }, 'body.ownerUserId'],
+      [{ title: 'ok', detail: 'a\u0000b' }, 'body.detail'],
+      [{ title: 'ok', done: true }, 'body.done'],
+    ];
+    for (const [body, path] of cases) {
+      const res = await hub.post(`/api/incidents/${id}/tasks`, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(res.json().error.details), JSON.stringify(body)).toContain(path);
+    }
+    expect((await hub.get(`/api/incidents/${id}/tasks`)).json().items).toHaveLength(before);
+  });
+
+  test('an edit changes only what it names; bad fields are named; others cannot edit', async () => {
+    const hub = w.as('HUB_ANALYST');
+    const created = await hub.post(`/api/incidents/${id}/tasks`, { title: 'Collect the mail headers', detail: 'From the three mailboxes', dueAt: '2030-01-02T09:30:00Z' });
+    expect(created.statusCode, created.body).toBe(201);
+    const taskId = created.json().id as string;
+    const edited = await hub.patch(`/api/incidents/${id}/tasks/${taskId}`, { title: 'Collect the full mail headers', ownerUserId: w.user.MARICOPA_ADMIN });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json()).toMatchObject({ title: 'Collect the full mail headers', detail: 'From the three mailboxes', ownerUserId: w.user.MARICOPA_ADMIN, dueAt: '2030-01-02T09:30:00.000Z', doneAt: null });
+    for (const [body, path] of [[{ title: '' }, 'body.title'], [{ dueAt: '2030-13-01T00:00:00Z' }, 'body.dueAt'], [{ ownerUserId: w.user.AZ_ANALYST }, 'body.ownerUserId'], [{ extra: 1 }, 'extra']] as const) {
+      const res = await hub.patch(`/api/incidents/${id}/tasks/${taskId}`, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(res.json().error.details)).toContain(path);
+    }
+    // The reporting county's plain member reads the tasks but does not work them; another county does not see the incident at all.
+    expect((await w.as('MARICOPA_MEMBER').patch(`/api/incidents/${id}/tasks/${taskId}`, { title: 'mine' })).statusCode).toBe(403);
+    expect((await w.as('MARICOPA_MEMBER').post(`/api/incidents/${id}/tasks`, { title: 'mine' })).statusCode).toBe(403);
+    expect((await w.as('FULTON_MEMBER').patch(`/api/incidents/${id}/tasks/${taskId}`, { title: 'theirs' })).statusCode).toBe(404);
+    expect((await w.as('FULTON_MEMBER').post(`/api/incidents/${id}/tasks`, { title: 'theirs' })).statusCode).toBe(404);
+    expect((await hub.patch(`/api/incidents/${id}/tasks/00000000-0000-4000-8000-000000000000`, { title: 'ghost' })).statusCode).toBe(404);
+    const after = (await hub.get(`/api/incidents/${id}/tasks`)).json().items.find((t: { id: string }) => t.id === taskId);
+    expect(after.title).toBe('Collect the full mail headers');
+  });
+});

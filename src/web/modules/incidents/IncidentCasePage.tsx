@@ -1,6 +1,6 @@
 import { Alert, Anchor, Button, Checkbox, Group, Paper, Radio, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api, ApiError, call, fieldError } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
@@ -14,7 +14,8 @@ import { useCurrentMe } from '../../session';
 import type { Tlp } from '../../theme';
 import {
   ACTIVITY_LABELS, ESCALATION_FIELDS, FUNCTIONAL_LABELS, INCIDENTS_BASE, incidentPath, INFORMATION_LABELS, options, PHASE_LABELS, PRIORITIES, PRIORITY_LABELS, RECOVERY_LABELS, roleOf, stateName,
-  STATUS_ACTIONS, STATUS_LABELS, SYSTEM_LABELS, TYPES, TYPE_LABELS, VECTOR_LABELS, type Attachment, type EscalationField, type Incident, type IncidentType, type Priority, type Status, type TimelineEntry,
+  STATUS_ACTIONS, STATUS_LABELS, SYSTEM_LABELS, TYPES, TYPE_LABELS, VECTOR_LABELS, toIso, toLocal, type Attachment, type EscalationField, type Incident, type IncidentType, type Priority, type Status,
+  type TimelineEntry,
 } from './incidents';
 import { AttachmentDrop, AttachmentTable, PriorityPill, SlaLine, StatusPill } from './parts';
 import '../intel/intel.css';
@@ -368,6 +369,58 @@ function Assignment({ i, responder }: { i: Incident; responder: boolean }) {
   );
 }
 
+type TaskItem = { id: string; title: string; detail: string; ownerUserId: string | null; dueAt: string | null };
+
+/** Adds a task, or edits one: title, detail, owner (someone who may be assigned), due time. The server checks each field. */
+function TaskForm({ i, task, onDone }: { i: Incident; task?: TaskItem; onDone: (title: string) => void }) {
+  const refresh = useRefresh(i.id);
+  const [title, setTitle] = useState(task?.title ?? '');
+  const [detail, setDetail] = useState(task?.detail ?? '');
+  const [owner, setOwner] = useState<string | null>(task ? task.ownerUserId : i.assigneeUserId);
+  const [due, setDue] = useState(toLocal(task?.dueAt));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const options = useAssigneeOptions(i.id, true, owner);
+  const what = task ? `Edit task: ${task.title}` : 'New task';
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const body = { title, detail, ownerUserId: owner, dueAt: toIso(due) ?? null };
+    try {
+      if (task) await call(api.PATCH('/api/incidents/{id}/tasks/{taskId}', { params: { path: { id: i.id, taskId: task.id } }, body }));
+      else await call(api.POST('/api/incidents/{id}/tasks', { params: { path: { id: i.id } }, body }));
+      refresh();
+      onDone(title);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Paper withBorder p="sm" radius="md" component="form" onSubmit={save} aria-label={what}>
+      <Stack gap="sm">
+        <TextInput label="Task" required value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={fieldError(error, 'body.title')} maxLength={500} />
+        <Textarea label="Details" autosize minRows={2} value={detail} onChange={(e) => setDetail(e.currentTarget.value)} error={fieldError(error, 'body.detail')} />
+        <Group gap="sm" align="flex-start" wrap="wrap">
+          <Select label="Owner" placeholder="Nobody yet" data={options} value={owner} onChange={setOwner} clearable searchable w={300} error={fieldError(error, 'body.ownerUserId')} comboboxProps={{ withinPortal: true }} />
+          <TextInput label="Due" type="datetime-local" description="Your local time; empty: no due date." value={due} onChange={(e) => setDue(e.currentTarget.value)} error={fieldError(error, 'body.dueAt')} w={240} />
+        </Group>
+        <ErrorAlert error={error} title={task ? 'The task was not changed' : 'The task was not added'} shownInline={['body.title', 'body.detail', 'body.ownerUserId', 'body.dueAt']} />
+        <Group gap="sm">
+          <Button type="submit" loading={busy} disabled={!title.trim()}>
+            {task ? 'Save task' : 'Add task'}
+          </Button>
+          <Button variant="default" onClick={() => onDone('')}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+
 function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
   const refresh = useRefresh(i.id);
   const announce = useAnnounce();
@@ -411,6 +464,13 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
       setError(e);
     }
   };
+  // "new" for the add form, a task id for its edit form, null for neither.
+  const [editing, setEditing] = useState<string | null>(null);
+  const closeForm = (title: string) => {
+    if (title) announce(editing === 'new' ? `Task added: ${title}` : `Task saved: ${title}`);
+    setEditing(null);
+  };
+  const open = responder && i.status !== 'closed';
   const items = tasks.data?.items ?? [];
   const done = items.filter((t) => t.doneAt).length;
   const chosenPb = playbooks.data?.items.find((p) => p.type === pick);
@@ -432,7 +492,13 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
         ) : null}
         <ErrorAlert error={error} title="That did not work" />
         {tasks.isPending ? <Loading label="Loading tasks" /> : null}
-        {tasks.data && !items.length ? <Text c="dimmed" fz="sm">No tasks yet.{responder ? ' Apply a playbook to get a checklist.' : ''}</Text> : null}
+        {tasks.data && !items.length ? <Text c="dimmed" fz="sm">No tasks yet.{responder ? ' Apply a playbook to get a checklist, or add a task.' : ''}</Text> : null}
+        {open && editing === 'new' ? <TaskForm i={i} onDone={closeForm} /> : null}
+        {open && editing !== 'new' ? (
+          <Button variant="default" onClick={() => setEditing('new')} w="fit-content">
+            Add a task
+          </Button>
+        ) : null}
         {items.length ? (
           <Stack gap="sm" component="ul" style={{ listStyle: 'none', margin: 0, padding: 0 }} data-testid="tasks">
             {items.map((t) => (
@@ -459,7 +525,13 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
                       <Text fz="xs">Owner: {t.ownerUserId ? (people.get(t.ownerUserId) ?? 'someone on the case') : 'nobody yet'}</Text>
                       <Text fz="xs">{t.doneAt ? `Done ${fmtDateTime(t.doneAt)}` : t.dueAt ? `Due ${fmtDateTime(t.dueAt)}` : 'No due date'}</Text>
                       {t.overdue && !t.doneAt ? <span className="pill pill-red">Overdue</span> : null}
+                      {open && editing !== t.id ? (
+                        <Anchor component="button" type="button" fz="xs" onClick={() => setEditing(t.id)} aria-label={`Edit task: ${t.title}`}>
+                          Edit
+                        </Anchor>
+                      ) : null}
                     </Group>
+                    {open && editing === t.id ? <TaskForm i={i} task={t} onDone={closeForm} /> : null}
                   </div>
                 </Group>
               </li>
@@ -471,7 +543,7 @@ function Tasks({ i, responder }: { i: Incident; responder: boolean }) {
   );
 }
 
-const KIND_LABELS: Record<string, string> = { create: 'Draft started', submit: 'Reported', triage: 'Priority set', status: 'Status changed', assign: 'Assignment', note: 'Note', playbook: 'Playbook applied', 'task.add': 'Task added', 'task.done': 'Task done', 'task.reopen': 'Task reopened', 'task.update': 'Task changed', attachment: 'File added', 'observables.share': 'Shared as indicators', consent: 'Consent', escalate: 'Escalated' };
+const KIND_LABELS: Record<string, string> = { create: 'Draft started', submit: 'Reported', triage: 'Priority set', status: 'Status changed', assign: 'Assignment', note: 'Note', playbook: 'Playbook applied', 'task.add': 'Task added', 'task.done': 'Task done', 'task.reopen': 'Task reopened', 'task.update': 'Task changed', attachment: 'File added', 'observables.share': 'Shared as indicators', consent: 'Consent', 'consent.give': 'Consent given', 'consent.withdraw': 'Consent withdrawn', escalate: 'Escalated' };
 
 /** The change an entry records, in words (its body holds the note or rationale). */
 function describe(e: TimelineEntry, people: Map<string, string>, tasks: Map<string, string>): string | null {

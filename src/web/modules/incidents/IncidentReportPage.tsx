@@ -14,6 +14,7 @@ import type { Tlp } from '../../theme';
 import {
   ACTIVITY, ACTIVITY_LABELS, FUNCTIONAL, FUNCTIONAL_LABELS, INCIDENTS_BASE, incidentPath, INFORMATION, INFORMATION_LABELS, options, PHASES, PHASE_LABELS, RECOVERY, RECOVERY_LABELS, REPORT_TLP_MEANING, REPORT_TLPS,
   reportPath, SYSTEMS, SYSTEM_LABELS, TYPES, TYPE_LABELS, VECTORS, VECTOR_LABELS, type Attachment, type DraftBody, type Incident,
+  toIso, toLocal,
 } from './incidents';
 import { AttachmentDrop, AttachmentTable } from './parts';
 import '../intel/intel.css';
@@ -57,14 +58,6 @@ const FIELD_LABELS: Record<string, string> = {
 };
 const stepOf = (path: string) => STEPS.findIndex((s) => (s.fields as readonly string[]).includes(path.replace(/^body\./, '')));
 
-/** `2024-10-20T14:05` (the browser's local time) ↔ ISO. */
-const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
-function toLocal(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
 
 function bodyOf(f: Form): DraftBody {
   return {

@@ -197,6 +197,15 @@ export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 export const fmtBytes = (n: number) => (n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${+(n / 1024).toFixed(1)} KB` : `${+(n / 1024 / 1024).toFixed(1)} MB`);
 
 /** Minutes as "45 min", "3 h 5 min", "2 days". */
+/** `2024-10-20T14:05` (the browser's local time, as a datetime-local input holds it) ↔ ISO. */
+export const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+export function toLocal(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 export function fmtMinutes(m: number): string {
   const a = Math.abs(Math.round(m));
   if (a < 60) return `${a} min`;
