@@ -18,6 +18,7 @@
  *   trends_filtered GET /api/picture/trends?sector=local_election_office&communityId=…
  * and reports p50/p99 (ms). Goal: p99 < 100 ms. Results: bench/results/picture.json.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
@@ -173,6 +174,7 @@ const endpoints: Record<string, string> = {
   trends_year: `/api/picture/trends?from=${yearAgo.toISOString().slice(0, 10)}&to=${today.toISOString().slice(0, 10)}`,
   trends_filtered: `/api/picture/trends?sector=local_election_office&communityId=${officials}`,
 };
+const loadBefore = os.loadavg()[0]!;
 const results: Record<string, Record<string, { p50: number; p99: number; bytes: number; seen: number }>> = {};
 for (const [who, token] of Object.entries(tokens)) {
   results[who] = {};
@@ -214,6 +216,7 @@ const file = writeResult('picture', {
   requestsPerCase: REQUESTS, goalP99Ms: GOAL_MS, worstP99Ms: worstP99, meetsGoal: worstP99 < GOAL_MS,
   worstPageP99Ms: worstPageP99, pageMeetsGoal: worstPageP99 < GOAL_MS, pageCases,
   note: 'HTTP GET on loopback against a Rampart in the same process (tsx sources), sequential requests, PostgreSQL 15 on the same 2-core machine. Shared, loaded machine unless stated otherwise.',
+  loadAverage1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round(os.loadavg()[0]! * 10) / 10 },
   endpoints, results,
 });
 log(`wrote ${file}`);

@@ -9,6 +9,9 @@ import { orgPlacesSql } from '../directory/index.ts';
  * (migrations/0210_detect_picture.sql: per day, reporting organisation and sharing, kept by triggers)
  * under visibleTo. A sighting is placed where its reporting organisation is (the directory's orgPlacesSql) and counts on the day it was first recorded.
  */
+/** The UTC calendar day of a time, as the rollup's days are (a Date cast to date would use the session's time zone). */
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
 export function createDetectPicture(db: Db) {
   return {
     /** Sightings first recorded since `since` that the actor may see, per state — or, given a state, per county ('SS' = the state's own organisations). */
@@ -17,7 +20,7 @@ export function createDetectPicture(db: Db) {
       const r = await sql<{ fips: string; n: number }>`
         SELECT ${area} AS fips, sum(d.sightings)::int AS n
         FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
-        WHERE d.day >= ${q.since}::date AND d.sightings > 0 AND o.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
+        WHERE d.day >= ${utcDay(q.since)}::date AND d.sightings > 0 AND o.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
           ${q.stateFips ? sql`AND left(o.jurisdiction_fips, 2) = ${q.stateFips}` : sql``}
         GROUP BY 1 HAVING sum(d.sightings) > 0`.execute(db);
       return r.rows;
@@ -28,7 +31,7 @@ export function createDetectPicture(db: Db) {
      * communityId: shared with that community; sector: reported by an organisation of that kind.
      */
     async sightingsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; stateFips: string; n: number }[]> {
-      const where: RawBuilder<unknown>[] = [sql`d.day >= ${q.from}::date`, sql`d.day < ${q.to}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
+      const where: RawBuilder<unknown>[] = [sql`d.day >= ${utcDay(q.from)}::date`, sql`d.day < ${utcDay(q.to)}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(d.community_ids)`);
       if (q.sector) where.push(sql`o.kind = ${q.sector}`);
       const r = await sql<{ day: string; stateFips: string; n: number }>`
