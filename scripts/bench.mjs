@@ -7,9 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dd = process.argv.indexOf('--');
-const names = (dd >= 0 ? process.argv.slice(2, dd) : process.argv.slice(2)).filter(Boolean);
-const extra = dd >= 0 ? process.argv.slice(dd + 1) : [];
+// `npm run bench taxii -- --objects 100000` reaches here as `taxii --objects 100000` (npm takes the
+// `--`): names run up to the first flag (or an explicit `--`); everything from there goes to the benchmarks.
+const args = process.argv.slice(2);
+const dd = args.indexOf('--');
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const cut = firstFlag < 0 ? args.length : firstFlag;
+const names = args.slice(0, cut).filter(Boolean);
+const extra = args.slice(cut).filter((a, i) => !(i === 0 && cut === dd));
 const all = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, '')).sort();
 const run = names.length ? names : all;
 const unknown = run.filter((n) => !all.includes(n));

@@ -87,11 +87,16 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_req, reply) => {
+  // Callback-style hooks (no promise per request); the log line is only built when it is written.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: req.actor?.userId ?? null }, 'request');
+  app.addHook('onResponse', (req, reply, done) => {
+    if (core.log.isLevelEnabled('info')) {
+      req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: req.actor?.userId ?? null }, 'request');
+    }
+    done();
   });
 
   const zapp = app.withTypeProvider<ZodTypeProvider>();
