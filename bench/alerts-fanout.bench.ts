@@ -1,7 +1,7 @@
 /**
  * Alert fan-out benchmark (PostgreSQL).
  *
- *   npx tsx bench/alerts-fanout.bench.ts [--orgs N] [--people M] [--webhook-share F] [--small N,M] [--timeout S] [--out NAME]
+ *   npx tsx bench/alerts-fanout.bench.ts [--orgs N] [--people M] [--webhook-share F] [--small N,M] [--timeout S] [--out NAME] [--cpu-prof DIR]
  *
  * For each size (default 10,000 organisations / 30,000 people, then the small run 1,000 / 3,000):
  * a fresh database rampart_bench_alerts (admin URL from RAMPART_TEST_PG_URL) is loaded with INSERT …
@@ -18,6 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -107,8 +108,9 @@ async function parent() {
     const url = new URL(adminUrl);
     url.pathname = `/${DB}`;
     log(`\n${size.orgs} organisations, ${size.people} people, webhooks for ${share * 100}% of organisations`);
-    const c: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child', String(size.orgs), String(size.people), String(share), url.toString(), `smtp://127.0.0.1:${smtpPort}`, hookUrl], {
-      execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    const c: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child', String(size.orgs), String(size.people), String(share), url.toString(), `smtp://127.0.0.1:${smtpPort}?pool=${arg('smtp-pool', '5')}`, hookUrl], {
+      // --cpu-prof DIR: a V8 CPU profile of the Rampart process, to see where the fan-out's time goes.
+      execArgv: ['--import', 'tsx', ...(arg('cpu-prof', '') ? ['--cpu-prof', `--cpu-prof-dir=${arg('cpu-prof', '')}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const next = <T extends FromChild['type']>(type: T) => new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
       const on = (m: FromChild) => {
@@ -126,6 +128,7 @@ async function parent() {
     c.send('go');
     await publishing;
     const t0 = performance.now();
+    const peerCpu0 = process.cpuUsage();
     let done = false;
     for (;;) {
       done = mail.recipients.size >= ready.emails && hooks.deliveries.size >= ready.webhooks;
@@ -135,6 +138,7 @@ async function parent() {
       await new Promise((r) => setTimeout(r, 500));
     }
     const seconds = done ? (Math.max(mail.last, hooks.last) - t0) / 1000 : null;
+    const peerCpu = process.cpuUsage(peerCpu0);
     const report = next('report');
     c.send('report');
     const rep = await report;
@@ -148,6 +152,9 @@ async function parent() {
       emailsDoneAfterSeconds: mail.last ? Math.round(((mail.last - t0) / 1000) * 10) / 10 : null,
       webhooksDoneAfterSeconds: hooks.last ? Math.round(((hooks.last - t0) / 1000) * 10) / 10 : null,
       rampart: { peakRssMb: rep.maxRssMb, rssAfterLoadMb: rep.rssAtReadyMb, cpuSeconds: rep.cpuSeconds, deliveries: rep.deliveries },
+      peers: { cpuSeconds: Math.round((peerCpu.user + peerCpu.system) / 1e5) / 10 },
+      /** The machine's 1-minute load average when the run ended (other work on the same cores). */
+      loadAverage: Math.round(os.loadavg()[0]! * 10) / 10,
       loadSeconds: Math.round(ready.loadSeconds * 10) / 10,
     };
     log(JSON.stringify(run));
@@ -156,7 +163,7 @@ async function parent() {
   smtp.close();
   receiver.close();
   const file = writeResult(out, {
-    conditions: 'PostgreSQL 15 on the same machine; Rampart in one process (jobs on); the SMTP server and webhook receiver in the benchmark process; other engineers were using the 2 cores',
+    conditions: 'PostgreSQL 15 on the same machine; Rampart in one process (jobs on, SMTP pool of ' + arg('smtp-pool', '5') + ' connections); the SMTP server and webhook receiver in the benchmark process; see loadAverage for other work on the cores',
     goal: { secondsUntilAllDelivered: 60, memory: 'flat in the number of recipients' },
     runs,
   });

@@ -164,12 +164,15 @@ export function createAlertsRepo(db: Db) {
      * dimension (kinds, states, jurisdictions, communities) plus named organisations — each once on its
      * own (userId null) and once per active member — plus named people through each membership.
      */
-    async candidates(t: Target): Promise<Candidate[]> {
+    async candidates(t: Target, page?: { after: string | null; limit: number }): Promise<Candidate[]> {
       // One statement over the directory's and auth's sub-queries (their index.ts): no table of theirs is named here.
+      // With `page`: only the organisations (and their people) after `after` in id order, `limit` of them.
+      const reached = sql`SELECT id FROM chosen UNION SELECT "orgId" FROM members WHERE "userId" = ANY(${t.userIds}::uuid[])`;
+      const orgIds = page ? sql`SELECT id FROM (${reached}) x WHERE ${page.after === null ? sql`true` : sql`id > ${page.after}::uuid`} ORDER BY id LIMIT ${page.limit}` : reached;
       const r = await sql<Candidate>`
         WITH chosen AS (${targetedOrgIdsSql(t)}),
         members AS (${activeMembershipsSql()}),
-        ctx AS (${orgContextsSql(sql`SELECT id FROM chosen UNION SELECT "orgId" FROM members WHERE "userId" = ANY(${t.userIds}::uuid[])`)})
+        ctx AS (${orgContextsSql(orgIds)})
         SELECT NULL::uuid AS "userId", NULL AS email, NULL AS name, c.id AS "orgId", c.kind AS "orgKind", c.state AS "stateFips",
                c.path AS "orgPath", c."communityIds", false AS named
           FROM ctx c WHERE c.id IN (SELECT id FROM chosen)

@@ -14,7 +14,7 @@ import { renderMarkdown } from './markdown.ts';
 import { signLink, verifyLink } from './links.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { signWebhook } from './webhook-sign.ts';
-import { alertEmail, digestEmail, escalationEmail } from './email.ts';
+import { alertEmailFor, digestEmail, escalationEmail } from './email.ts';
 import { stixReport } from './feeds.ts';
 
 export const FANOUT_JOB = 'alerts.fanout';
@@ -44,6 +44,8 @@ const SECOND_ANALYST: AlertLevel[] = ['High', 'Severe'];
 const LINK_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Emails handed to the SMTP pool at once; each group is marked sent together (the most a crash can resend). */
 const MAIL_GROUP = 100;
+/** Organisations whose audience is planned per step of a fan-out. */
+const PLAN_ORGS = 1000;
 /** Webhook requests in flight at once within a batch. */
 const WEBHOOK_GROUP = 50;
 
@@ -205,21 +207,31 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
     const sys = systemActor('alerts-delivery');
     const a = await repo.get(db, sys, alertId);
     if (!a || a.status !== 'published') return { planned: 0, processed: 0, done: true };
-    const aud = await audience(a);
-    const prefs = await repo.prefsOf(aud.people.map((p) => p.userId!));
-    const rows: Parameters<AlertsRepo['planDeliveries']>[0] = [];
-    for (const p of aud.people) {
-      const base = { alertId, revision, recipient: p.userId!, orgId: p.orgId, stateFips: p.stateFips };
-      rows.push({ ...base, channel: 'inapp' });
-      const mode = a.level === 'Severe' ? 'immediate' : (prefs.get(p.userId!)?.[a.level] ?? DEFAULT_PREFS[a.level]);
-      if (mode === 'immediate') rows.push({ ...base, channel: 'email' });
-      else if (mode === 'digest') rows.push({ ...base, channel: 'digest' });
+    // Planned a slice of organisations at a time (memory stays flat in the audience). A person reached
+    // through several organisations is planned once: the unique key keeps the first allowed membership.
+    const sharing = sharingOf(a);
+    const target = normTarget(a.target);
+    let planned = 0;
+    for (let after: string | null = null; ;) {
+      const cands = await repo.candidates(target, { after, limit: PLAN_ORGS });
+      if (!cands.length) break;
+      after = cands.reduce((m, c) => (c.orgId > m ? c.orgId : m), cands[0]!.orgId);
+      const aud = resolveAudience(cands, sharing);
+      const prefs = await repo.prefsOf(aud.people.map((p) => p.userId!));
+      const rows: Parameters<AlertsRepo['planDeliveries']>[0] = [];
+      for (const p of aud.people) {
+        const base = { alertId, revision, recipient: p.userId!, orgId: p.orgId, stateFips: p.stateFips };
+        rows.push({ ...base, channel: 'inapp' });
+        const mode = a.level === 'Severe' ? 'immediate' : (prefs.get(p.userId!)?.[a.level] ?? DEFAULT_PREFS[a.level]);
+        if (mode === 'immediate') rows.push({ ...base, channel: 'email' });
+        else if (mode === 'digest') rows.push({ ...base, channel: 'digest' });
+      }
+      const orgById = new Map(aud.orgs.map((o) => [o.orgId, o]));
+      for (const h of await repo.webhooksOf([...orgById.keys()])) {
+        rows.push({ alertId, revision, recipient: h.id, channel: 'webhook', orgId: h.orgId, stateFips: orgById.get(h.orgId)?.stateFips ?? null });
+      }
+      planned += await repo.planDeliveries(rows);
     }
-    const orgById = new Map(aud.orgs.map((o) => [o.orgId, o]));
-    for (const h of await repo.webhooksOf([...orgById.keys()])) {
-      rows.push({ alertId, revision, recipient: h.id, channel: 'webhook', orgId: h.orgId, stateFips: orgById.get(h.orgId)?.stateFips ?? null });
-    }
-    const planned = await repo.planDeliveries(rows);
     let processed = 0;
     let batches = 0;
     for (;;) {
@@ -303,6 +315,7 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
     }
     const out = toOut(a, now());
     const k = await key();
+    const mailFor = alertEmailFor(out, { publicUrl: core.config.PUBLIC_URL, update: revision > 1 });
 
     const mails = rows.filter((d) => d.channel === 'email');
     const people = await repo.usersByIds(db, mails.map((d) => d.recipient));
@@ -314,7 +327,7 @@ export function createAlertsService(core: Core, repo: AlertsRepo, deps: { intel:
         if (!u) return 'skipped' as const;
         const ackToken = signLink(k, { k: 'ack', a: alertId, u: d.recipient, o: d.orgId, x: at.getTime() + LINK_TTL_MS });
         try {
-          await core.mailer.send(alertEmail(out, { name: u.name, email: u.email }, { publicUrl: core.config.PUBLIC_URL, ackToken, update: revision > 1 }));
+          await core.mailer.send(mailFor({ name: u.name, email: u.email }, ackToken));
           return 'sent' as const;
         } catch (e) {
           return (e as Error).message.slice(0, 500);

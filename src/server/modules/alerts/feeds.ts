@@ -1,3 +1,4 @@
+import { alertPageUrl } from './email.ts';
 import { uuidv5 } from '../../../lib/stix/index.ts';
 import type { AlertRow } from './alerts.repo.ts';
 import { markdownToText } from './markdown.ts';
@@ -23,7 +24,7 @@ export function stixReport(a: AlertRow, at: Date, publicUrl: string): Record<str
     object_refs: refs,
     ...(identity ? { created_by_ref: identity } : {}),
     labels: [`alert-level:${a.level.toLowerCase()}`, a.kind],
-    external_references: [{ source_name: 'rampart', external_id: a.number, url: `${publicUrl}/alerts/${a.id}` }, ...a.references.map((url) => ({ source_name: 'reference', url }))],
+    external_references: [{ source_name: 'rampart', external_id: a.number, url: alertPageUrl(publicUrl, a.id) }, ...a.references.map((url) => ({ source_name: 'reference', url }))],
     x_rampart_alert_level: a.level,
     x_rampart_revision: a.revision,
     ...(a.affectedSectors.length ? { x_rampart_sectors: a.affectedSectors } : {}),
@@ -78,7 +79,7 @@ export function capXml(a: AlertRow, publicUrl: string, jurisdictionNames: Map<st
     <headline>${xml(`${a.number}: ${a.title}`.slice(0, 160))}</headline>
     <description>${xml(description)}</description>
     ${a.recommendedActions.length ? `<instruction>${xml(a.recommendedActions.map((x, i) => `${i + 1}. ${x}`).join('\n'))}</instruction>` : ''}
-    <web>${xml(`${publicUrl}/alerts/${a.id}`)}</web>
+    <web>${xml(alertPageUrl(publicUrl, a.id))}</web>
     <parameter><valueName>RampartAlertLevel</valueName><value>${a.level}</value></parameter>
     <parameter><valueName>TLP</valueName><value>CLEAR</value></parameter>
     ${area}
@@ -93,7 +94,7 @@ function atomEntry(a: AlertRow, publicUrl: string, link: string): string {
     <title>${xml(`[${a.level}] ${a.number}: ${a.title}`)}</title>
     <updated>${a.updatedAt.toISOString()}</updated>
     <published>${(a.publishedAt ?? a.updatedAt).toISOString()}</published>
-    <link rel="alternate" type="text/html" href="${xml(`${publicUrl}/alerts/${a.id}`)}"/>
+    <link rel="alternate" type="text/html" href="${xml(alertPageUrl(publicUrl, a.id))}"/>
     <link rel="related" type="application/cap+xml" href="${xml(link)}"/>
     <category term="${xml(a.level)}"/>
     <summary>${xml(a.summary)}</summary>
