@@ -116,6 +116,10 @@ const queries: Record<string, Record<string, string>> = {
   state: { state: '01' },
   priority_page5: { priority: 'high', page: '5' },
   search: { q: 'Incident 4242' },
+  // Orders other than the default sort every matching row (no index reads them in order).
+  sort_priority: { sort: '-priority' },
+  sort_sla: { sort: 'sla' },
+  sort_updated: { sort: '-updated' },
 };
 const repo = createIncidentsRepo(db);
 const results: Record<string, Record<string, { p50: number; p99: number; total: number; totalCapped: boolean }>> = {};
