@@ -58,6 +58,11 @@ describe('operating picture', () => {
     await expectAccessible(hub, 'picture: states map, table and trends');
     await hub.screenshot({ path: path.join(os.tmpdir(), 'rampart-picture-states.png'), fullPage: true });
 
+    // the map's tab stops can be skipped
+    await hub.getByRole('link', { name: 'Skip the map: the same figures as a table' }).focus();
+    await hub.keyboard.press('Enter');
+    expect(await hub.locator('#table-h:focus').count()).toBe(1);
+
     // keyboard: focus Arizona and press Enter
     await arizona.focus();
     await hub.keyboard.press('Enter');

@@ -141,6 +141,7 @@ export function PicturePage() {
         <ErrorAlert error={atlas.error ?? states.error ?? counties.error} />
         {pending ? <Loading /> : atlas.data && areas ? (
           <Stack gap="sm">
+            <a className="picture-skip" href="#table-h">Skip the map: the same figures as a table</a>
             <Text fz="sm" c="dimmed">
               {stateFips ? 'Select a county (click, or Tab to it and press Enter) to see what makes up its posture.' : 'Select a state (click, or Tab to it and press Enter) to see its counties.'}
             </Text>
@@ -161,7 +162,7 @@ export function PicturePage() {
 
       {areas ? (
         <Paper withBorder p="md" radius="md" component="section" aria-labelledby="table-h">
-          <Title order={2} fz="lg" id="table-h" mb="xs">{stateFips ? 'Counties' : 'States'} as a table</Title>
+          <Title order={2} fz="lg" id="table-h" mb="xs" tabIndex={-1}>{stateFips ? 'Counties' : 'States'} as a table</Title>
           <VisuallyHidden>The same figures as the map, highest posture first.</VisuallyHidden>
           <AreaTable
             areas={areas}
