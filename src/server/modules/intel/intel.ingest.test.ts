@@ -154,6 +154,16 @@ describe('STIX bundles', () => {
     expect(v.errors[0]).toMatchObject({ index: 1, rule: 'json-syntax' });
   });
 
+  test('a NUL character (which PostgreSQL text and jsonb cannot hold) rejects only its object, with the path', async () => {
+    const a = ind();
+    const bad = ind({ description: 'before\u0000after', x_rampart_tags: ['ok', 'a\u0000b'] });
+    const b = ind();
+    const v = await upload(bundleText([a, bad, b]), 'kind=stix');
+    expect(v).toMatchObject({ status: 'complete', inserted: 2, rejected: 1 });
+    expect(v.errors).toHaveLength(1);
+    expect(v.errors[0]).toMatchObject({ index: 1, id: bad.id, rule: 'nul-character', path: '$.description' });
+  });
+
   test('not a bundle: the job fails with a message', async () => {
     expect((await upload('[1,2,3]', 'kind=stix')).message).toMatch(/bundle/);
     expect((await upload('{"type":"bundle","id":"x"}', 'kind=stix')).message).toMatch(/no "objects" array/);

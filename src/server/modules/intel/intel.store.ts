@@ -1,4 +1,4 @@
-import { validateStixObject, tlpOfObject, applyTlp, observableKeysOfSco, isScoType, normaliseDomain, normaliseEmail, normaliseHash, normaliseIp, normaliseUrl, type StixIssue } from '../../../lib/stix/index.ts';
+import { validateStixObject, jsonPath, tlpOfObject, applyTlp, observableKeysOfSco, isScoType, normaliseDomain, normaliseEmail, normaliseHash, normaliseIp, normaliseUrl, type StixIssue } from '../../../lib/stix/index.ts';
 import { parsePattern, extractObservableValuesDetailed, PatternSyntaxError } from '../../../lib/stix-pattern/index.ts';
 import type { Actor } from '../../core/access/actor.ts';
 import { compareTlp, type Tlp } from '../../core/access/tlp.ts';
@@ -122,6 +122,27 @@ function storedText(text: string, obj: Record<string, unknown>, object: Record<s
   return {};
 }
 
+/** Path of the first string or property name holding U+0000, or null (no allocation when there is none). */
+function nulPath(root: unknown): (string | number)[] | null {
+  const at: (string | number)[] = [];
+  const walk = (v: unknown): boolean => {
+    if (typeof v === 'string') return v.includes('\0');
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (walk(v[i])) return at.unshift(i) > 0;
+      }
+      return false;
+    }
+    if (v && typeof v === 'object') {
+      for (const k in v) {
+        if (k.includes('\0') || walk((v as Record<string, unknown>)[k])) return at.unshift(k) > 0;
+      }
+    }
+    return false;
+  };
+  return walk(root) ? at : null;
+}
+
 export function versionOf(o: Record<string, unknown>): string {
   if (typeof o.modified === 'string') return o.modified;
   if (typeof o.created === 'string') return o.created;
@@ -150,6 +171,10 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
   const obj = input as Record<string, unknown>;
   const id = typeof obj?.id === 'string' ? obj.id : null;
   if (!result.ok) return { ok: false, id, errors: result.errors };
+  // PostgreSQL text and jsonb cannot hold U+0000: refuse the object here rather than fail its whole batch.
+  // (JSON writes it only as the escape \u0000, so an element's text without one needs no walk.)
+  const nul = text === undefined || text.includes('\\u0000') ? nulPath(obj) : null;
+  if (nul) return { ok: false, id, errors: [{ rule: 'nul-character', path: jsonPath(nul), message: 'contains the character U+0000, which cannot be stored' }] };
   const own = obj.type === 'marking-definition' ? 'CLEAR' : (tlpOfObject(obj) as Tlp | null);
   let tlp: Tlp = share.tlp ?? own ?? DEFAULT_TLP;
   if (own && compareTlp(own, tlp) > 0) tlp = own; // never loosen
