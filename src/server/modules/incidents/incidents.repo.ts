@@ -125,6 +125,7 @@ const SORT_KEYS: Record<SortField, { key: RawBuilder<unknown>; nullsLast: boolea
   // Same expression and null placement as incidents_list_idx, so the default order reads the index.
   reported: { key: sql`i.submitted_at`, nullsLast: false },
   updated: { key: sql`i.updated_at`, nullsLast: false },
+  // migrations/0402_incidents_sort.sql indexes this rank (-priority) and updated_at: keep the expressions the same.
   priority: { key: rankOf('i.priority', PRIORITIES), nullsLast: true },
   status: { key: rankOf('i.status', STATUSES), nullsLast: true },
   sla: { key: SLA_DUE, nullsLast: true },
