@@ -47,9 +47,15 @@ export function acceptsTaxii(accept: string | undefined): boolean {
   return false;
 }
 
-function envelopeBody(p: ObjectsEnvelope): string {
-  if (!p.count && !p.more) return '{}';
-  return `{"more":${p.more}${p.next ? `,"next":"${p.next}"` : ''},"objects":[${p.body}]}`;
+/**
+ * The envelope around the page's objects: `p.body` is the stored JSON of each object as PostgreSQL
+ * wrote it (jsonb → text), already comma-joined, so the objects are spliced in as text — never parsed
+ * and re-serialised here, and no zod response schema walks them. It leaves as a Buffer: one UTF-8
+ * encoding, whose length is the Content-Length (a string body is measured, then encoded again).
+ */
+function envelopeBody(p: ObjectsEnvelope): Buffer {
+  if (!p.count && !p.more) return Buffer.from('{}');
+  return Buffer.from(`{"more":${p.more}${p.next ? `,"next":"${p.next}"` : ''},"objects":[${p.body}]}`);
 }
 
 const manifestVersion = (r: ManifestRow) => r.version || r.da;
@@ -93,9 +99,9 @@ export function taxiiRoutes(service: TaxiiService, opts: { maxContentLength: num
       }
     });
     // Set last, so Fastify does not rewrite it (it would add a charset and quote the version).
-    app.addHook('onSend', async (_req, reply, payload) => {
+    app.addHook('onSend', (_req, reply, payload, done) => {
       reply.header('content-type', TAXII_MEDIA_TYPE);
-      return payload;
+      done(null, payload);
     });
 
     app.setErrorHandler((err: FastifyError | TaxiiError | AppError | Error, req, reply) => {
