@@ -213,19 +213,6 @@ export function fmtMinutes(m: number): string {
   return `${Math.round(a / 1440)} days`;
 }
 
-/** Triage target (minutes after submission), as the server's SLA clock uses it. */
-export const TRIAGE_TARGET_MINUTES = 60;
-
-/**
- * The triage clock of a list row. The list does not carry the SLA clocks, so it is worked out from
- * `submittedAt` with the server's target; the case page shows the server's own clocks.
- */
-export function triageClock(i: Pick<IncidentSummary, 'status' | 'submittedAt'>, now = Date.now()): { overdue: boolean; minutes: number } | null {
-  if (i.status !== 'new' || !i.submittedAt) return null;
-  const due = new Date(i.submittedAt).getTime() + TRIAGE_TARGET_MINUTES * 60_000;
-  return { overdue: now > due, minutes: (due - now) / 60_000 };
-}
-
 /** What the signed-in person may do, as the server decides it (the server still checks). */
 export function roleOf(me: Me) {
   const m = me.memberships.find((x) => x.orgId === me.currentOrgId);

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Group, Progress, Stack, Table, Text } from '@mantine/core';
 import { useId, useState, type DragEvent } from 'react';
 import { fmtDateTime } from '../../components/format';
-import { attachmentRefusal, fmtBytes, fmtMinutes, MAX_ATTACHMENT_BYTES, PRIORITY_LABELS, STATUS_LABELS, triageClock, uploadAttachment, type Attachment, type Incident, type IncidentSummary, type Priority, type Status } from './incidents';
+import { attachmentRefusal, fmtBytes, fmtMinutes, MAX_ATTACHMENT_BYTES, PRIORITY_LABELS, STATUS_LABELS, uploadAttachment, type Attachment, type Incident, type IncidentSummary, type Priority, type Status } from './incidents';
 import './incidents.css';
 
 export function StatusPill({ status }: { status: Status }) {
@@ -20,13 +20,6 @@ export function DeadlineClock({ incident, now = Date.now() }: { incident: Pick<I
   const minutes = (new Date(incident.slaDueAt).getTime() - now) / 60_000;
   const what = incident.status === 'new' ? 'Triage' : 'First response';
   return minutes < 0 ? <span className="pill pill-red">{what} overdue {fmtMinutes(-minutes)}</span> : <span className="pill pill-amber">{what} due in {fmtMinutes(minutes)}</span>;
-}
-
-/** The triage clock of a list row: overdue in red, running in amber, nothing once triaged. */
-export function TriageClock({ incident }: { incident: Pick<IncidentSummary, 'status' | 'submittedAt'> }) {
-  const c = triageClock(incident);
-  if (!c) return null;
-  return c.overdue ? <span className="pill pill-red">Triage overdue {fmtMinutes(-c.minutes)}</span> : <span className="pill pill-amber">Triage due in {fmtMinutes(c.minutes)}</span>;
 }
 
 type Sla = NonNullable<Incident['sla']['triage']>;
