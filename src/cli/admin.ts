@@ -142,4 +142,21 @@ export function registerAdminCommands(program: Command, json: () => boolean): vo
       print(json(), res, () => (res.ok ? `The audit chain verifies: ${res.entries} entries.` : `BROKEN at entry ${res.brokenAt}: ${res.reason} (${res.entries} entries read).`));
       if (!res.ok) process.exitCode = 1;
     });
+
+  program
+    .command('secrets')
+    .description('secrets stored encrypted (TAXII subscription passwords)')
+    .command('rotate')
+    .description('re-encrypt every stored secret under SECRETS_KEY (old keys in SECRETS_DECRYPT_KEYS); see docs/operations.md')
+    .action(async () => {
+      const res = await withServices(async (r) => {
+        const parts = [];
+        for (const m of r.modules) parts.push(...((await m.rotateSecrets?.()) ?? []));
+        return { keyId: r.core.secrets.keyId, parts };
+      });
+      print(json(), res, () =>
+        [`Current key: ${res.keyId}`, ...res.parts.map((p) => `${p.what}: ${p.reencrypted} re-encrypted${p.failed ? `, ${p.failed} NOT readable with the configured keys` : ''}`)].join('\n'),
+      );
+      if (res.parts.some((p) => p.failed)) process.exitCode = 1;
+    });
 }

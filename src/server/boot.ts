@@ -8,6 +8,7 @@ import { Jobs } from './core/jobs/jobs.ts';
 import { EventHub } from './core/events/events.ts';
 import { createMailer, MAIL_JOB, type Mailer, type MailMessage } from './core/mail.ts';
 import { SystemClock } from './core/clock.ts';
+import { loadSecretBox } from './core/secrets.ts';
 import type { Core, RampartModule } from './core/module.ts';
 import { createModules, type Services } from './modules/index.ts';
 
@@ -45,13 +46,15 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     const events = new EventHub(database);
     const mailer = opts.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: path.join(config.dataDir, 'outbox') });
     const clock = new SystemClock();
+    const { box: secrets, keyFile } = loadSecretBox(config);
+    if (keyFile && config.database === 'postgres') log.warn({ keyFile }, 'SECRETS_KEY is not set: secrets are encrypted with a key kept in this node’s data directory; set the same SECRETS_KEY on every node');
     jobs.define<MailMessage>({ name: MAIL_JOB, handler: async (msg) => void (await mailer.send(msg)), retryLimit: 8, retryDelaySeconds: 10 });
     const mail = {
       async queue(tx: Tx, msg: MailMessage) {
         await jobs.send(MAIL_JOB, msg, { tx });
       },
     };
-    const core = { config, database, jobs, events, mailer, mail, clock, log };
+    const core = { config, database, jobs, events, mailer, mail, clock, log, secrets };
     const { modules, resolver, services } = createModules(core);
     for (const m of modules) await m.referenceData?.();
     if (config.SEED_DEMO) for (const m of modules) await m.seedDemo?.();

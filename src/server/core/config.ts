@@ -9,6 +9,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** 32 bytes in base64 or base64url. */
+const isKey32 = (v: string) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length === 32;
+
 const ConfigSchema = z.object({
   RAMPART_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -58,7 +61,20 @@ const ConfigSchema = z.object({
   /** Alert deliveries handled per transaction in a fan-out. */
   ALERTS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   JOBS: bool.default(true),
+  /**
+   * The key that encrypts secrets at rest (TAXII subscription credentials): 32 bytes in base64.
+   * Unset: generated once into DATA_DIR/secrets.key; required in production on PostgreSQL.
+   */
+  SECRETS_KEY: z.string().refine(isKey32, 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)').optional(),
+  /** Previous keys, comma-separated, used only to decrypt (while rotating: see docs/operations.md). */
+  SECRETS_DECRYPT_KEYS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => !k.trim() || isKey32(k)), 'must be comma-separated keys of 32 bytes in base64')
+    .optional(),
 }).superRefine((c, ctx) => {
+  if (c.DATABASE_URL && c.RAMPART_ENV === 'production' && !c.SECRETS_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['SECRETS_KEY'], message: 'required in production on PostgreSQL (the same key on every node): `openssl rand -base64 32`' });
+  }
   if (c.FILE_STORE === 's3' && !c.S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required when FILE_STORE=s3' });
   if (!c.S3_ACCESS_KEY_ID !== !c.S3_SECRET_ACCESS_KEY) {
     ctx.addIssue({ code: 'custom', path: [c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'], message: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together' });

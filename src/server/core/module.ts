@@ -6,6 +6,7 @@ import type { Jobs } from './jobs/jobs.ts';
 import type { EventHub } from './events/events.ts';
 import type { Mailer, MailQueue } from './mail.ts';
 import type { Clock } from './clock.ts';
+import type { SecretBox } from './secrets.ts';
 
 /** What the core hands every module. */
 export interface Core {
@@ -18,6 +19,8 @@ export interface Core {
   mail: MailQueue;
   clock: Clock;
   log: Logger;
+  /** Encrypts secrets kept at rest (AES-256-GCM under SECRETS_KEY); see core/secrets.ts. */
+  secrets: SecretBox;
 }
 
 /**
@@ -34,5 +37,7 @@ export interface RampartModule {
   referenceData?: () => Promise<void>;
   /** Demo data, loaded once into an empty database when SEED_DEMO is on. */
   seedDemo?: () => Promise<void>;
+  /** Re-encrypts the module's stored secrets under the current SECRETS_KEY (`rampart secrets rotate`). */
+  rotateSecrets?: () => Promise<{ what: string; reencrypted: number; failed: number }[]>;
   stop?: () => Promise<void>;
 }

@@ -150,6 +150,8 @@ export function createIntelModule(core: Core, directory: DirectoryService): Ramp
     stop: async () => {
       await api.stop?.();
       await taxii.stop?.();
+    referenceData: taxii.referenceData,
+    rotateSecrets: taxii.rotateSecrets,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { RampartModule } from '../../../core/module.ts';
 import type { IntelDeps } from '../index.ts';
 import { createTaxiiRepo } from './taxii.repo.ts';
 import { createTaxiiService } from './taxii.service.ts';
@@ -11,7 +11,7 @@ export { PUBLIC_COLLECTION_ID, INBOX_NAMESPACE, inboxCollectionId, TAXII_MEDIA_T
  * TAXII 2.1 server (/taxii2/) and client (subscriptions to upstream collections under
  * /api/intel/subscriptions, polled by a job). See README.md in this folder.
  */
-export function taxiiModule(deps: IntelDeps): { rootRoutes: (app: FastifyInstance) => Promise<void>; stop?: () => Promise<void> } {
+export function taxiiModule(deps: IntelDeps): Required<Pick<RampartModule, 'rootRoutes' | 'referenceData' | 'rotateSecrets' | 'stop'>> {
   const { core } = deps;
   const repo = createTaxiiRepo(core.database.db);
   const service = createTaxiiService({ core, intelRepo: deps.repo, repo, directory: deps.directory });
@@ -42,6 +42,12 @@ export function taxiiModule(deps: IntelDeps): { rootRoutes: (app: FastifyInstanc
       // REST routes of the client live under /api (registered here so that intel/index.ts stays unchanged).
       await app.register(subscriptionRoutes(subscriptions));
     },
+    // At every start: subscription passwords still in plain text (from before migration 0104) are encrypted.
+    referenceData: async () => {
+      const n = await subscriptions.encryptLegacy();
+      if (n) core.log.info({ subscriptions: n }, 'taxii client: encrypted plain-text subscription passwords');
+    },
+    rotateSecrets: async () => [await subscriptions.rotateSecrets()],
     stop: () => service.stop(),
   };
 }

@@ -85,7 +85,10 @@ export interface SubscriptionRow {
   apiRootUrl: string;
   collectionId: string;
   username: string | null;
-  password: string | null;
+  /** The password / API key, encrypted (core/secrets.ts); decrypt with aad `subscriptionSecretAad(id)`. */
+  passwordEnc: string | null;
+  /** A plain password stored before migration 0104, until it is encrypted (at start or at the next poll). */
+  legacyPassword: string | null;
   tlp: Tlp;
   communityIds: string[];
   pollSeconds: number;
@@ -108,12 +111,16 @@ export interface SubscriptionFields {
   apiRootUrl: string;
   collectionId: string;
   username: string | null;
-  password: string | null;
+  /** Already encrypted by the service (never the plain password). */
+  passwordEnc: string | null;
   tlp: Tlp;
   communityIds: string[];
   pollSeconds: number;
   enabled: boolean;
 }
+
+/** Associated data of a subscription's encrypted password: the value opens only on its own row. */
+export const subscriptionSecretAad = (id: string) => `taxii_subscriptions.password:${id}`;
 
 const DA = (alias: string) => sql<string>`to_char(${sql.ref(`${alias}.date_added`)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -256,10 +263,10 @@ export function createTaxiiRepo(db: Db) {
       return r.rows[0] ?? null;
     },
 
-    async insertSubscription(tx: Tx, orgId: string, createdBy: string | null, f: SubscriptionFields): Promise<string> {
-      const r = await sql<{ id: string }>`INSERT INTO taxii_subscriptions (org_id, name, api_root_url, collection_id, username, password, tlp,
+    async insertSubscription(tx: Tx, id: string, orgId: string, createdBy: string | null, f: SubscriptionFields): Promise<string> {
+      const r = await sql<{ id: string }>`INSERT INTO taxii_subscriptions (id, org_id, name, api_root_url, collection_id, username, password_enc, tlp,
           community_ids, poll_seconds, enabled, created_by)
-        VALUES (${orgId}::uuid, ${f.name}, ${f.apiRootUrl}, ${f.collectionId}, ${f.username}, ${f.password}, ${f.tlp}, ${f.communityIds}::uuid[],
+        VALUES (${id}::uuid, ${orgId}::uuid, ${f.name}, ${f.apiRootUrl}, ${f.collectionId}, ${f.username}, ${f.passwordEnc}, ${f.tlp}, ${f.communityIds}::uuid[],
           ${f.pollSeconds}, ${f.enabled}, ${createdBy}::uuid) RETURNING id`.execute(tx);
       return r.rows[0]!.id;
     },
@@ -270,7 +277,7 @@ export function createTaxiiRepo(db: Db) {
       if (f.apiRootUrl !== undefined) sets.push(sql`api_root_url = ${f.apiRootUrl}`);
       if (f.collectionId !== undefined) sets.push(sql`collection_id = ${f.collectionId}`);
       if (f.username !== undefined) sets.push(sql`username = ${f.username}`);
-      if (f.password !== undefined) sets.push(sql`password = ${f.password}`);
+      if (f.passwordEnc !== undefined) sets.push(sql`password_enc = ${f.passwordEnc}`, sql`password = NULL`);
       if (f.tlp !== undefined) sets.push(sql`tlp = ${f.tlp}`);
       if (f.communityIds !== undefined) sets.push(sql`community_ids = ${f.communityIds}::uuid[]`);
       if (f.pollSeconds !== undefined) sets.push(sql`poll_seconds = ${f.pollSeconds}`);
@@ -281,6 +288,25 @@ export function createTaxiiRepo(db: Db) {
 
     async deleteSubscription(tx: Tx, id: string): Promise<void> {
       await sql`DELETE FROM taxii_subscriptions WHERE id = ${id}::uuid`.execute(tx);
+    },
+
+    /** Plain passwords from before migration 0104, locked for the caller's transaction (other nodes skip them). */
+    async legacyPasswords(tx: Tx, id?: string): Promise<{ id: string; password: string }[]> {
+      const r = await sql<{ id: string; password: string }>`SELECT id, password FROM taxii_subscriptions
+        WHERE password IS NOT NULL ${id ? sql`AND id = ${id}::uuid` : sql``} FOR UPDATE SKIP LOCKED`.execute(tx);
+      return r.rows;
+    },
+
+    /** Encrypted passwords under another key than `keyId`, locked for the caller's transaction. */
+    async passwordsNotUnder(tx: Tx, keyId: string): Promise<{ id: string; passwordEnc: string }[]> {
+      const r = await sql<{ id: string; passwordEnc: string }>`SELECT id, password_enc AS "passwordEnc" FROM taxii_subscriptions
+        WHERE password_enc IS NOT NULL AND split_part(password_enc, ':', 2) <> ${keyId} FOR UPDATE`.execute(tx);
+      return r.rows;
+    },
+
+    /** Stores the encrypted password and forgets any plain one. */
+    async setPasswordEnc(tx: Tx, id: string, passwordEnc: string | null): Promise<void> {
+      await sql`UPDATE taxii_subscriptions SET password_enc = ${passwordEnc}, password = NULL WHERE id = ${id}::uuid`.execute(tx);
     },
 
     /** Enabled subscriptions whose next poll is due. */
@@ -311,7 +337,8 @@ export function createTaxiiRepo(db: Db) {
   };
 }
 
-const SUB_COLS = sql`s.id, s.org_id AS "orgId", s.name, s.api_root_url AS "apiRootUrl", s.collection_id AS "collectionId", s.username, s.password,
+const SUB_COLS = sql`s.id, s.org_id AS "orgId", s.name, s.api_root_url AS "apiRootUrl", s.collection_id AS "collectionId", s.username,
+  s.password_enc AS "passwordEnc", s.password AS "legacyPassword",
   s.tlp, s.community_ids AS "communityIds", s.poll_seconds AS "pollSeconds", s.added_after AS "addedAfter", s.enabled,
   s.last_polled_at AS "lastPolledAt", s.last_success_at AS "lastSuccessAt", s.last_error AS "lastError", s.failures,
   s.objects_received AS "objectsReceived", s.next_poll_at AS "nextPollAt", s.last_poll_stats AS "lastPollStats",

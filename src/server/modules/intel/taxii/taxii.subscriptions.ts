@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { hasRole, hasScope, systemActor, type Actor } from '../../../core/access/actor.ts';
 import { audit } from '../../../core/audit/audit.ts';
 import { withTx } from '../../../core/db.ts';
 import { errors } from '../../../core/http/errors.ts';
 import type { Core } from '../../../core/module.ts';
+import { SecretError } from '../../../core/secrets.ts';
 import type { DirectoryService } from '../../directory/index.ts';
 import type { IntelRepo, StoredObjectRow } from '../intel.repo.ts';
 import { prepareObject, storeRows, type ShareOptions } from '../intel.store.ts';
 import { fetchObjectsPage, TaxiiClientError } from './taxii.client.ts';
-import type { SubscriptionFields, SubscriptionRow, TaxiiRepo } from './taxii.repo.ts';
+import { subscriptionSecretAad, type SubscriptionFields, type SubscriptionRow, type TaxiiRepo } from './taxii.repo.ts';
 
 /**
  * TAXII 2.1 client: an organisation's analysts subscribe to upstream collections; a job polls each
@@ -43,7 +45,7 @@ export interface SubscriptionDeps {
   directory: DirectoryService;
 }
 
-export type SubscriptionInput = Omit<SubscriptionFields, 'username' | 'password'> & { username?: string | null; password?: string | null };
+export type SubscriptionInput = Omit<SubscriptionFields, 'username' | 'passwordEnc'> & { username?: string | null; password?: string | null };
 export type SubscriptionPatch = Partial<SubscriptionInput> & { resetCursor?: boolean };
 
 export function createSubscriptionService({ core, intelRepo, repo, directory }: SubscriptionDeps) {
@@ -72,6 +74,30 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
 
   const normaliseRoot = (u: string) => (u.endsWith('/') ? u : `${u}/`);
 
+  /** The password as stored: encrypted under SECRETS_KEY, bound to the subscription's id. */
+  const seal = (id: string, password: string | null | undefined) => (password ? core.secrets.encrypt(password, subscriptionSecretAad(id)) : null);
+
+  /**
+   * Plain passwords from before migration 0104 (all of them, or one subscription's) are encrypted and
+   * the plain column cleared, in one transaction; rows another node is converting are skipped.
+   */
+  async function encryptLegacy(id?: string): Promise<number> {
+    return withTx(db, async (tx) => {
+      const rows = await repo.legacyPasswords(tx, id);
+      for (const r of rows) await repo.setPasswordEnc(tx, r.id, seal(r.id, r.password));
+      return rows.length;
+    });
+  }
+
+  /** The plain password to send upstream (decrypted here, never stored or logged). */
+  async function credentialOf(sub: SubscriptionRow): Promise<string | null> {
+    if (sub.legacyPassword !== null) {
+      await encryptLegacy(sub.id);
+      return sub.legacyPassword || null;
+    }
+    return sub.passwordEnc === null ? null : core.secrets.decrypt(sub.passwordEnc, subscriptionSecretAad(sub.id)) || null;
+  }
+
   async function poll(id: string, opts: { limit?: number } = {}): Promise<PollResult> {
     const sub = await repo.getSubscription(db, id);
     if (!sub) throw errors.notFound('subscription', 'TAXII_SUBSCRIPTION_NOT_FOUND');
@@ -89,9 +115,10 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
     let addedAfter = sub.addedAfter;
     let next: string | undefined;
     try {
+      const password = await credentialOf(sub);
       for (;;) {
         const page = await fetchObjectsPage(
-          sub,
+          { ...sub, password },
           { addedAfter, next, limit: opts.limit ?? DEFAULT_CLIENT_PAGE },
           { allowPrivate: core.config.ALLOW_PRIVATE_WEBHOOKS },
         );
@@ -130,12 +157,13 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
       return result;
     } catch (e) {
       if (!(e instanceof TaxiiClientError) && !(e instanceof Error)) throw e;
-      const message = e instanceof TaxiiClientError ? e.message : `${e.name}: ${e.message}`;
+      const message =
+        e instanceof TaxiiClientError ? e.message : e instanceof SecretError ? `cannot read this subscription’s password: ${e.message}` : `${e.name}: ${e.message}`;
       const now = clock.now();
       result.error = message;
       if (!result.rejections!.length) delete result.rejections;
       await repo.recordFailure(sub.id, now, message, (failures) => new Date(now.getTime() + backoffSeconds(failures) * 1000), { ...result, startedAt: startedAt.toISOString() });
-      if (!(e instanceof TaxiiClientError)) core.log.warn({ err: e, subscription: sub.id }, 'taxii client: poll failed');
+      if (!(e instanceof TaxiiClientError) && !(e instanceof SecretError)) core.log.warn({ err: e, subscription: sub.id }, 'taxii client: poll failed');
       return result;
     }
   }
@@ -151,9 +179,11 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
     async create(actor: Actor, input: SubscriptionInput) {
       const orgId = requireAnalyst(actor, 'write');
       checkCommunities(actor, input.communityIds);
-      const fields: SubscriptionFields = { ...input, apiRootUrl: normaliseRoot(input.apiRootUrl), username: input.username ?? null, password: input.password ?? null };
+      const { password, ...rest } = input;
+      const newId = randomUUID();
+      const fields: SubscriptionFields = { ...rest, apiRootUrl: normaliseRoot(input.apiRootUrl), username: input.username ?? null, passwordEnc: seal(newId, password) };
       const id = await withTx(db, async (tx) => {
-        const id = await repo.insertSubscription(tx, orgId, actor.userId, fields);
+        const id = await repo.insertSubscription(tx, newId, orgId, actor.userId, fields);
         await audit(tx, actor, { action: 'intel.taxii.subscription.create', subjectType: 'taxii_subscription', subjectId: id, details: { name: fields.name, apiRootUrl: fields.apiRootUrl, collectionId: fields.collectionId } });
         return id;
       });
@@ -163,8 +193,13 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
     async update(actor: Actor, id: string, patch: SubscriptionPatch) {
       await own(actor, id, 'write');
       checkCommunities(actor, patch.communityIds);
+      const { password, ...rest } = patch;
       await withTx(db, async (tx) => {
-        await repo.updateSubscription(tx, id, { ...patch, ...(patch.apiRootUrl ? { apiRootUrl: normaliseRoot(patch.apiRootUrl) } : {}) });
+        await repo.updateSubscription(tx, id, {
+          ...rest,
+          ...(patch.apiRootUrl ? { apiRootUrl: normaliseRoot(patch.apiRootUrl) } : {}),
+          ...(password !== undefined ? { passwordEnc: seal(id, password) } : {}),
+        });
         const fields = Object.keys(patch).filter((k) => k !== 'password');
         if (patch.password !== undefined) fields.push('credentials');
         await audit(tx, actor, { action: 'intel.taxii.subscription.update', subjectType: 'taxii_subscription', subjectId: id, details: { fields } });
@@ -190,6 +225,36 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
 
     /** Ids of enabled subscriptions whose next poll (interval or backoff) is due. */
     due: (limit = 100) => repo.dueSubscriptions(clock.now(), limit),
+
+    /** At start: encrypts passwords stored in plain text before migration 0104. */
+    encryptLegacy: () => encryptLegacy(),
+
+    /**
+     * Re-encrypts every password stored under another key than SECRETS_KEY (after a key change; the old
+     * key must be in SECRETS_DECRYPT_KEYS). One transaction; a password no configured key opens is left
+     * as it is and counted in `failed` (it must be entered again).
+     */
+    async rotateSecrets() {
+      return withTx(db, async (tx) => {
+        let reencrypted = 0;
+        let failed = 0;
+        for (const r of await repo.passwordsNotUnder(tx, core.secrets.keyId)) {
+          const aad = subscriptionSecretAad(r.id);
+          let plain: string;
+          try {
+            plain = core.secrets.decrypt(r.passwordEnc, aad);
+          } catch (e) {
+            if (!(e instanceof SecretError)) throw e;
+            failed++;
+            core.log.warn({ subscription: r.id, err: e.message }, 'taxii client: a stored password cannot be re-encrypted');
+            continue;
+          }
+          await repo.setPasswordEnc(tx, r.id, core.secrets.encrypt(plain, aad));
+          reencrypted++;
+        }
+        return { what: 'TAXII subscription passwords', reencrypted, failed };
+      });
+    },
   };
 }
 
@@ -203,7 +268,7 @@ export function subscriptionView(s: SubscriptionRow) {
     apiRootUrl: s.apiRootUrl,
     collectionId: s.collectionId,
     username: s.username,
-    hasPassword: s.password !== null && s.password !== '',
+    hasPassword: s.passwordEnc !== null || !!s.legacyPassword,
     tlp: s.tlp,
     communityIds: s.communityIds,
     pollSeconds: s.pollSeconds,

@@ -1,10 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sql } from 'kysely';
 import { createTestRampart, createWorld, type TestRampart, type World } from '../../../../test/harness.ts';
 import { createIntelRepo } from '../../intel.repo.ts';
 import { createTaxiiRepo } from '../taxii.repo.ts';
 import { createSubscriptionService, type PollResult } from '../taxii.subscriptions.ts';
+import { parseKey, SecretBox } from '../../../../core/secrets.ts';
+import type { Core } from '../../../../core/module.ts';
 import { H, indicator, store } from './helpers.ts';
 
 /**
@@ -47,6 +52,16 @@ const json = <T = Record<string, unknown>>(res: { body: string }) => JSON.parse(
 const base = '/api/intel/subscriptions';
 let subId: string;
 
+/** The stored row: the whole row as text, and the two password columns. */
+async function rowOf(id: string) {
+  const r = await sql<{ text: string; password: string | null; password_enc: string | null }>`SELECT s::text AS text, s.password, s.password_enc
+    FROM taxii_subscriptions s WHERE s.id = ${id}::uuid`.execute(down.core.database.db);
+  return r.rows[0]!;
+}
+
+const serviceWith = (core: Core) =>
+  createSubscriptionService({ core, intelRepo: createIntelRepo(core.database.db), repo: createTaxiiRepo(core.database.db), directory: down.services.directory });
+
 async function stored(source: string) {
   const r = await sql<{ id: string; tlp: string; owner_org_id: string; community_ids: string[] }>`SELECT id, tlp, owner_org_id, community_ids
     FROM stix_objects WHERE source = ${source} ORDER BY pk`.execute(down.core.database.db);
@@ -74,6 +89,14 @@ describe('subscriptions API', () => {
     expect(list.statusCode).toBe(200);
     expect(list.body).not.toContain(wu.token.AZ_ANALYST);
     expect(json<{ items: { id: string }[] }>(list).items.map((x) => x.id)).toEqual([subId]);
+    // at rest: encrypted under this node's key, never the plaintext (nor in the audit log or the job queue)
+    const row = await rowOf(subId);
+    expect(row.text).not.toContain(wu.token.AZ_ANALYST);
+    expect(row.password).toBeNull();
+    expect(row.password_enc).toMatch(new RegExp(`^v1:${down.core.secrets.keyId}:`));
+    const elsewhere = await sql<{ n: number }>`SELECT (SELECT count(*) FROM audit_log a WHERE a::text LIKE ${`%${wu.token.AZ_ANALYST}%`})
+      + (SELECT count(*) FROM pgboss.job j WHERE j::text LIKE ${`%${wu.token.AZ_ANALYST}%`}) AS n`.execute(down.core.database.db);
+    expect(Number(elsewhere.rows[0]!.n)).toBe(0);
   });
 
   test('only the organisation’s analysts manage its subscriptions', async () => {
@@ -163,5 +186,67 @@ describe('polling', () => {
     expect((await wd.as('AZ_ANALYST').delete(`${base}/${subId}`)).statusCode).toBe(204);
     expect((await wd.as('AZ_ANALYST').get(`${base}/${subId}`)).statusCode).toBe(404);
     expect(await stored(`taxii:${subId}`)).toHaveLength(8);
+  });
+});
+
+describe('credentials at rest', () => {
+  let id: string;
+  const add = async (name: string) => {
+    const r = await wd.as('AZ_ANALYST').post(base, { name, apiRootUrl: apiRoot, collectionId: wu.community.ALL, password: wu.token.FEDERAL_ANALYST, tlp: 'GREEN' });
+    expect(r.statusCode, r.body).toBe(201);
+    return json(r).id as string;
+  };
+
+  test('a plain password from before migration 0104 is encrypted at start, and polling still works', async () => {
+    id = await add('legacy');
+    await sql`UPDATE taxii_subscriptions SET password = ${wu.token.FEDERAL_ANALYST}, password_enc = NULL WHERE id = ${id}::uuid`.execute(down.core.database.db);
+    expect((await rowOf(id)).password).toBe(wu.token.FEDERAL_ANALYST);
+    expect(json(await wd.as('AZ_ANALYST').get(`${base}/${id}`))).toMatchObject({ hasPassword: true });
+    // what start runs after the migrations
+    await down.modules.find((m) => m.name === 'intel')!.referenceData!();
+    const row = await rowOf(id);
+    expect(row.password).toBeNull();
+    expect(row.text).not.toContain(wu.token.FEDERAL_ANALYST);
+    expect(down.core.secrets.decrypt(row.password_enc!, `taxii_subscriptions.password:${id}`)).toBe(wu.token.FEDERAL_ANALYST);
+    const r = json<PollResult>(await wd.as('AZ_ANALYST').post(`${base}/${id}/poll`));
+    expect(r.error).toBeUndefined();
+    expect(r.received).toBeGreaterThan(0);
+  });
+
+  test('…or at its first poll, if a row is still plain then', async () => {
+    const other = await add('legacy 2');
+    await sql`UPDATE taxii_subscriptions SET password = ${wu.token.FEDERAL_ANALYST}, password_enc = NULL WHERE id = ${other}::uuid`.execute(down.core.database.db);
+    const r = await serviceWith(down.core).poll(other);
+    expect(r.error).toBeUndefined();
+    expect(r.received).toBeGreaterThan(0);
+    const row = await rowOf(other);
+    expect(row.password).toBeNull();
+    expect(row.password_enc).toMatch(/^v1:/);
+    expect(row.text).not.toContain(wu.token.FEDERAL_ANALYST);
+  });
+
+  test('a node with another key cannot poll and says why; the failure is recorded', async () => {
+    const stranger = new SecretBox(randomBytes(32));
+    const r = await serviceWith({ ...down.core, secrets: stranger }).poll(id);
+    expect(r.error).toMatch(new RegExp(`password: the stored secret was encrypted with key ${down.core.secrets.keyId}, which this node does not have \\(its SECRETS_KEY is ${stranger.keyId}\\)`));
+    expect(json(await wd.as('AZ_ANALYST').get(`${base}/${id}`))).toMatchObject({ failures: 1, lastError: expect.stringMatching(/SECRETS_KEY/) });
+  });
+
+  test('rotation re-encrypts every password under the new key; the old key alone no longer opens them', async () => {
+    const oldBox = down.core.secrets;
+    // the test nodes have no SECRETS_KEY: their key was generated into the data directory
+    const oldKey = parseKey(readFileSync(path.join(down.core.config.dataDir, 'secrets.key'), 'utf8'), 'key file');
+    expect(new SecretBox(oldKey).keyId).toBe(oldBox.keyId);
+    const newBox = new SecretBox(randomBytes(32), [oldKey]);
+    const rotated = serviceWith({ ...down.core, secrets: newBox });
+    const res = await rotated.rotateSecrets();
+    expect(res.failed).toBe(0);
+    expect(res.reencrypted).toBeGreaterThanOrEqual(2);
+    expect((await rowOf(id)).password_enc).toMatch(new RegExp(`^v1:${newBox.keyId}:`));
+    expect((await rotated.rotateSecrets()).reencrypted).toBe(0);
+    down.core.clock.advance(3_600_000);
+    const r = await rotated.poll(id);
+    expect(r.error).toBeUndefined();
+    expect((await serviceWith(down.core).poll(id)).error).toMatch(/does not have/);
   });
 });
