@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { systemActor } from '../../core/access/actor.ts';
 import type { Tlp } from '../../core/access/tlp.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
 import { accessMismatches, createTestRampart, createWorld, PERSONA_KEYS, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
@@ -67,12 +68,13 @@ async function insertIncident(fips: string, s: Sharing, status = 'new'): Promise
     VALUES (${id}, ${status}, 'picture test', ${fips}, ${now}, ${now}, ${now}, ${s.ownerOrgId}, ${s.tlp}, ${s.communityIds}::uuid[], ${s.recipientOrgIds}::uuid[], ${s.recipientUserIds}::uuid[], ${s.createdBy})`.execute(db());
   return id;
 }
-async function insertIndicator(s: Sharing): Promise<void> {
+async function insertIndicator(s: Sharing): Promise<string> {
   const id = `indicator--${randomUUID()}`;
   const now = r.core.clock.now().toISOString();
   const object = { type: 'indicator', spec_version: '2.1', id, created: now, modified: now, pattern: "[ipv4-addr:value = '198.51.100.7']", pattern_type: 'stix', valid_from: now };
   await sql`INSERT INTO stix_objects (id, type, version, created, modified, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by, object)
     VALUES (${id}, 'indicator', ${now}, ${now}, ${now}, ${s.ownerOrgId}, ${s.tlp}, ${s.communityIds}::uuid[], ${s.recipientOrgIds}::uuid[], ${s.recipientUserIds}::uuid[], ${s.createdBy}, ${JSON.stringify(object)}::jsonb)`.execute(db());
+  return id;
 }
 const sharing = (over: Partial<Sharing> & { tlp: Tlp }): Sharing => ({ ownerOrgId: null, communityIds: [], recipientOrgIds: [], recipientUserIds: [], createdBy: null, ...over });
 
@@ -154,7 +156,9 @@ describe('access: counts never include what the actor may not see', () => {
 
   test('indicators shared per day: only the visible ones', async () => {
     const s = sharing({ tlp: 'AMBER+STRICT', ownerOrgId: w.org.STATE_GA });
-    const saw = await sawPerPersona(async (p) => (await trendTotals(p)).indicators, () => insertIndicator(s));
+    const saw = await sawPerPersona(async (p) => (await trendTotals(p)).indicators, async () => {
+      await insertIndicator(s);
+    });
     expect(await accessMismatches(w, s, saw)).toEqual([]);
   });
 });
@@ -220,6 +224,65 @@ describe('the sightings rollup (detect_sighting_days) stays equal to the sightin
     await sql`DELETE FROM detect_sightings WHERE id IN (${a}, ${b})`.execute(db());
     expect(await fromRollup()).toEqual(await fromRows());
     expect((await stateRow('MARICOPA_MEMBER', '13')).recentSightings).toBe(maricopa);
+  });
+});
+
+describe('the indicators rollup (intel_indicator_days) stays equal to the indicators it sums', () => {
+  const fromRollup = async () =>
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', day, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, indicators AS n
+      FROM intel_indicator_days WHERE indicators <> 0 ORDER BY 1`.execute(db())).rows;
+  const fromRows = async () =>
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', (date_added AT TIME ZONE 'UTC')::date, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, count(*)::int AS n
+      FROM stix_objects WHERE type = 'indicator' GROUP BY 1 ORDER BY 1`.execute(db())).rows;
+
+  test('through insert, a change of sharing, a change of day, a change outside the key, and delete', async () => {
+    const s = sharing({ tlp: 'AMBER', ownerOrgId: w.org.COUNTY_FULTON });
+    const seen = async () => (await trendTotals('FULTON_MEMBER')).indicators;
+    const before = await seen();
+    const a = await insertIndicator(s);
+    const b = await insertIndicator(s);
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await seen()).toBe(before + 2);
+    await sql`UPDATE stix_objects SET tlp = 'RED' WHERE id = ${a}`.execute(db());
+    await sql`UPDATE stix_objects SET is_latest = false, name = 'renamed' WHERE id = ${b}`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await seen()).toBe(before + 1);
+    await sql`UPDATE stix_objects SET date_added = date_added - interval '400 days' WHERE id = ${b}`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await seen()).toBe(before);
+    await sql`DELETE FROM stix_objects WHERE id IN (${a}, ${b})`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await seen()).toBe(before);
+  });
+});
+
+describe('time to acknowledge', () => {
+  /** percentile_cont: linear interpolation between the closest ranks of the sorted values. */
+  const percentile = (sorted: number[], p: number) => {
+    const pos = p * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  };
+  const round = (v: number) => Math.round(v * 10) / 10;
+
+  test('median and p90 equal the minutes from publication of every visible acknowledgement in range', async () => {
+    const a = await publishAlert({ title: 'Acknowledged picture', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
+    const minutes = [3, 7.5, 10, 25, 61, 240];
+    await sql`INSERT INTO alert_acks (alert_id, user_id, org_id, status, via, at)
+      SELECT ${a.id}::uuid, gen_random_uuid(), NULL, 'received', 'api', a.published_at + make_interval(secs => m * 60)
+      FROM alerts a, unnest(${minutes}::float8[]) m WHERE a.id = ${a.id}::uuid`.execute(db());
+    // every acknowledgement of an alert published in the default range (the 31 days to today), computed here
+    const today = new Date(r.core.clock.now().toISOString().slice(0, 10));
+    const from = new Date(today.getTime() - 30 * 86400_000);
+    const to = new Date(today.getTime() + 86400_000);
+    const rows = (await sql<{ published: Date; at: Date }>`SELECT a.published_at AS published, k.at FROM alerts a JOIN alert_acks k ON k.alert_id = a.id
+      WHERE a.published_at >= ${from} AND a.published_at < ${to}`.execute(db())).rows;
+    const all = rows.map((x) => (new Date(x.at).getTime() - new Date(x.published).getTime()) / 60_000).sort((x, y) => x - y);
+    expect(all.length).toBeGreaterThanOrEqual(minutes.length);
+    // the system actor sees every alert: the exact figures over every row
+    const t = await alerts.pictureTrends(systemActor('picture-test'), {});
+    expect(t.timeToAcknowledge).toEqual({ acknowledgements: all.length, medianMinutes: round(percentile(all, 0.5)), p90Minutes: round(percentile(all, 0.9)) });
   });
 });
 
