@@ -31,8 +31,6 @@ const ACTOR_TYPES = new Set(['intrusion-set', 'threat-actor']);
 /** relatedOf looks at most this many indicators per call (a page of hits). */
 export const RELATED_MAX_IDS = 500;
 
-const typeOfId = (id: unknown) => (typeof id === 'string' ? id.slice(0, id.indexOf('--')) : '');
-
 /**
  * What other modules may use of intel (detection, alerts, incidents): store STIX objects they build
  * (sightings, advisories as reports, incident indicators) inside their own transaction, read what an
@@ -91,19 +89,22 @@ export function createIntelPublic(core: Core, repo: IntelRepo): IntelPublic {
     async relatedOf(actor, indicatorIds) {
       const ids = [...new Set(indicatorIds)].slice(0, RELATED_MAX_IDS);
       const result = new Map<string, RelatedObject[]>(ids.map((id) => [id, []]));
-      // relationships of one kind from `source` to targets of the given types (latest, visible, not revoked)
-      const targetsOf = async (source: string, kind: string, types: Set<string>): Promise<string[]> =>
-        (await repo.relationshipsFor(actor, source)).flatMap(({ type, object: r }) =>
-          type === 'relationship' && r.revoked !== true && r.relationship_type === kind && r.source_ref === source && types.has(typeOfId(r.target_ref)) ? [r.target_ref as string] : [],
-        );
+      // relationships of one kind from any of `sources` to targets of the given types (latest, visible, not revoked): one statement
+      const targetsOf = async (sources: string[], kind: string, types: Set<string>): Promise<Map<string, string[]>> => {
+        const out = new Map<string, string[]>();
+        for (const { source, target } of await repo.relationshipTargets(actor, sources, kind, [...types])) {
+          if (!out.has(source)) out.set(source, []);
+          out.get(source)!.push(target);
+        }
+        return out;
+      };
       const visible = async (refs: string[]) =>
         new Map((await repo.latestOf(actor, [...new Set(refs)])).filter((r) => r.object.revoked !== true && RELATED_TYPES.has(r.type)).map((r) => [r.id, r] as const));
-      // sequential on purpose: on PGlite every statement shares one connection
-      const direct = new Map<string, string[]>();
-      for (const id of ids) direct.set(id, await targetsOf(id, 'indicates', RELATED_TYPES));
+      // four statements whatever the number of indicators: direct links, their objects, campaign attributions, their objects
+      const direct = await targetsOf(ids, 'indicates', RELATED_TYPES);
       const objects = await visible([...direct.values()].flat());
-      const attributed = new Map<string, string[]>();
-      for (const o of objects.values()) if (o.type === 'campaign') attributed.set(o.id, await targetsOf(o.id, 'attributed-to', ACTOR_TYPES));
+      const campaigns = [...objects.values()].filter((o) => o.type === 'campaign').map((o) => o.id);
+      const attributed = await targetsOf(campaigns, 'attributed-to', ACTOR_TYPES);
       const actors = await visible([...attributed.values()].flat());
       const view = (id: string, via: string | null): RelatedObject | null => {
         const o = (via ? actors : objects).get(id);
@@ -147,11 +148,11 @@ export function createIntelModule(core: Core, directory: DirectoryService): Ramp
     public: createIntelPublic(core, deps.repo),
     routes: api.routes,
     rootRoutes: taxii.rootRoutes,
+    referenceData: taxii.referenceData,
+    rotateSecrets: taxii.rotateSecrets,
     stop: async () => {
       await api.stop?.();
       await taxii.stop?.();
-    referenceData: taxii.referenceData,
-    rotateSecrets: taxii.rotateSecrets,
     },
   };
 }

@@ -303,6 +303,20 @@ export function createIntelRepo(db: Db) {
       return r.rows;
     },
 
+    /**
+     * For many sources at once: the targets of the latest, visible, unrevoked relationships of one kind whose
+     * source is one of `sources` and whose target is of one of `targetTypes` (index-backed on source_ref).
+     */
+    async relationshipTargets(actor: Actor, sources: string[], kind: string, targetTypes: string[]) {
+      if (!sources.length) return [];
+      const r = await sql<{ source: string; target: string }>`SELECT DISTINCT o.object->>'source_ref' AS source, o.object->>'target_ref' AS target
+        FROM stix_objects o
+        WHERE o.type = 'relationship' AND o.is_latest AND o.object->>'source_ref' = ANY(${sources}::text[])
+          AND NOT o.revoked AND o.object->>'relationship_type' = ${kind}
+          AND split_part(o.object->>'target_ref', '--', 1) = ANY(${targetTypes}::text[]) AND ${visibleTo(actor, 'o')}`.execute(db);
+      return r.rows;
+    },
+
     /** One keyset batch of the export: latest visible objects in date-added order after `after`. */
     async exportBatch(actor: Actor, q: ObjectFilters & { communityId?: string; after?: { at: string; pk: number } | null; limit: number }) {
       const where = objectFilters(actor, q);
