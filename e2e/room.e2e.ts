@@ -94,12 +94,21 @@ describe('situation room', () => {
     await a.select(secret);
     await h.post('Hub: seen from three counties so far. Arizona, anything on your side?');
     await a.messages().filter({ hasText: 'Hub: seen from three counties so far.' }).waitFor();
-    await a.item(secret).getByTestId('room-item-messages').filter({ hasText: /^1 message$/ }).waitFor();
+    // the feed item's count follows the discussion: already bumped when the live event re-reads the thread
+    expect(await a.item(secret).getByTestId('room-item-messages').textContent()).toBe('1 message');
+    // and on the poster's own page too
+    await h.item(secret).getByTestId('room-item-messages').filter({ hasText: /^1 message$/ }).waitFor();
     // Arizona replies; the hub sees the reply appear, under the message it answers.
     await a.reply('hub room', 'Arizona: yes, Maricopa reported it at 07:10.');
     const reply = h.messages().filter({ hasText: 'Arizona: yes, Maricopa reported it at 07:10.' });
     await reply.waitFor();
     expect(await reply.textContent()).toContain('(reply)');
+    expect(await h.item(secret).getByTestId('room-item-messages').textContent()).toBe('2 messages');
+    await a.item(secret).getByTestId('room-item-messages').filter({ hasText: /^2 messages$/ }).waitFor();
+    // one clock, 24-hour UTC, with the date
+    expect(await hub.getByTestId('room-clock-time').textContent()).toMatch(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC$/);
+    expect(await hub.getByTestId('room-clock').textContent()).not.toMatch(/AM|PM/);
+    expect(await hub.getByTestId('room-clock-date').textContent()).toMatch(/\d{4}/);
     await h.check('situation room: discussion with a reply');
     await a.check('situation room: discussion (second partner)');
 

@@ -8,8 +8,9 @@ import { ITEM_ORDER, KIND_LABELS, itemKey, useFeed, useRoomLive, useSummary, typ
 import { RoomThread } from './RoomThread';
 import './room.css';
 
-const clockLocal = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
-const clockUtc = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+// operations rooms read one clock: 24-hour UTC, with the date
+const clockDate = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const clockTime = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
 const itemTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
 
 function Clock() {
@@ -21,8 +22,8 @@ function Clock() {
   return (
     <div className="room-clock" data-testid="room-clock">
       {/* the time is not announced every second: it is not a live region */}
-      <time dateTime={now.toISOString()} className="room-clock-time">{clockLocal.format(now)}</time>
-      {now.getTimezoneOffset() !== 0 ? <span className="room-secondary">{clockUtc.format(now)} UTC</span> : null}
+      <time dateTime={now.toISOString()} className="room-clock-time" data-testid="room-clock-time">{clockTime.format(now)} UTC</time>
+      <span className="room-secondary" data-testid="room-clock-date">{clockDate.format(now)}</span>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, call, type paths } from '../../api';
 import { objectPath, useLiveEvents, type LiveEvent } from '../intel/intel';
@@ -6,6 +6,7 @@ import { objectPath, useLiveEvents, type LiveEvent } from '../intel/intel';
 export type FeedItem = paths['/api/room/feed']['get']['responses'][200]['content']['application/json']['items'][number];
 export type ItemKind = FeedItem['kind'];
 export type Message = paths['/api/room/items/{kind}/{id}/messages']['get']['responses'][200]['content']['application/json']['items'][number];
+type FeedPage = paths['/api/room/feed']['get']['responses'][200]['content']['application/json'];
 export type Summary = paths['/api/room/summary']['get']['responses'][200]['content']['application/json'];
 
 export const ROOM_PATH = '/warning/room';
@@ -64,13 +65,19 @@ export const useItem = (kind: ItemKind, id: string) =>
 export const useThread = (kind: ItemKind, id: string) =>
   useQuery({ queryKey: roomKeys.thread(kind, id), queryFn: () => call(api.GET('/api/room/items/{kind}/{id}/messages', { params: { path: { kind, id } } })) });
 
+/** Messages already in this page's feed counts (posted here, or bumped when their event came): never counted twice. */
+const countedMessages = new Set<string>();
+
 export function usePostMessage(kind: ItemKind, id: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: { text: string; parentId?: string | null }) => call(api.POST('/api/room/items/{kind}/{id}/messages', { params: { path: { kind, id } }, body })),
-    onSuccess: () => {
+    onSuccess: (m) => {
+      countedMessages.add(m.id);
       void qc.invalidateQueries({ queryKey: roomKeys.thread(kind, id) });
       void qc.invalidateQueries({ queryKey: roomKeys.item(kind, id) });
+      // the feed's message count too (re-read: the live event of this message will not bump it again)
+      void qc.invalidateQueries({ queryKey: roomKeys.feed });
     },
   });
 }
@@ -111,6 +118,15 @@ export function useRoomLive(onEvent: (e: LiveEvent) => void): boolean {
     if (e.topic === 'room.message') {
       const p = e.payload as { kind?: ItemKind; itemId?: string };
       if (p.kind && p.itemId) {
+        // the item's count follows at once (the feed is re-read below, which then answers the server's count)
+        const { kind, itemId } = p;
+        const messageId = (e.payload as { messageId?: string }).messageId;
+        if (!messageId || !countedMessages.has(messageId)) {
+          if (messageId) countedMessages.add(messageId);
+          qc.setQueryData<InfiniteData<FeedPage>>(roomKeys.feed, (old) =>
+            old && { ...old, pages: old.pages.map((pg) => ({ ...pg, items: pg.items.map((i) => (i.kind === kind && i.id === itemId ? { ...i, messages: i.messages + 1 } : i)) })) },
+          );
+        }
         void qc.invalidateQueries({ queryKey: roomKeys.thread(p.kind, p.itemId) });
         void qc.invalidateQueries({ queryKey: roomKeys.item(p.kind, p.itemId) });
       }
