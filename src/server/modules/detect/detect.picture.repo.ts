@@ -34,11 +34,14 @@ export function createDetectPicture(db: Db) {
       const where: RawBuilder<unknown>[] = [sql`d.day >= ${utcDay(q.from)}::date`, sql`d.day < ${utcDay(q.to)}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(d.community_ids)`);
       if (q.sector) where.push(sql`o.kind = ${q.sector}`);
+      // grouped first, then formatted once per (day, state) and ordered by day alone
       const r = await sql<{ day: string; stateFips: string; n: number }>`
-        SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(left(o.jurisdiction_fips, 2), '') AS "stateFips", sum(d.sightings)::int AS n
-        FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
-        WHERE ${sql.join(where, sql` AND `)}
-        GROUP BY d.day, 2 ORDER BY d.day`.execute(db);
+        SELECT to_char(x.day, 'YYYY-MM-DD') AS day, x.st AS "stateFips", x.n FROM (
+          SELECT d.day, coalesce(left(o.jurisdiction_fips, 2), '') AS st, sum(d.sightings)::int AS n
+          FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
+          WHERE ${sql.join(where, sql` AND `)}
+          GROUP BY 1, 2) x
+        ORDER BY x.day`.execute(db);
       return r.rows;
     },
   };
