@@ -25,6 +25,9 @@ export function FileDropZone({
   disabled = false,
   onFiles,
   progress,
+  error,
+  clearAfterPick = false,
+  testId,
   children,
 }: {
   /** The input's label ("Log files to check"). */
@@ -37,6 +40,12 @@ export function FileDropZone({
   disabled?: boolean;
   onFiles: (files: File[]) => void;
   progress?: DropZoneProgress | null;
+  /** A problem with the chosen file, shown in the zone and tied to the input (aria-invalid, aria-describedby). */
+  error?: ReactNode;
+  /** Empty the input after each pick (each file is handled at once, so the same file can be picked again). */
+  clearAfterPick?: boolean;
+  /** data-testid of the zone (the element that takes dropped files). */
+  testId?: string;
   children?: ReactNode;
 }) {
   const id = useId();
@@ -56,6 +65,7 @@ export function FileDropZone({
     depth.current = Math.max(0, depth.current - 1);
     if (depth.current === 0) setDragging(false);
   };
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-err` : null].filter(Boolean).join(' ') || undefined;
   const drop = (e: DragEvent) => {
     e.preventDefault();
     depth.current = 0;
@@ -64,7 +74,7 @@ export function FileDropZone({
   };
   return (
     <div>
-      <div className="dropzone" data-active={dragging} data-disabled={disabled} onDragEnter={enter} onDragOver={(e) => e.preventDefault()} onDragLeave={leave} onDrop={drop}>
+      <div className="dropzone" data-active={dragging} data-disabled={disabled} data-testid={testId} onDragEnter={enter} onDragOver={(e) => e.preventDefault()} onDragLeave={leave} onDrop={drop}>
         <Stack gap={6} align="center">
           <Text fw={600} aria-hidden="true">
             {prompt}
@@ -72,13 +82,30 @@ export function FileDropZone({
           <label htmlFor={id} className="dropzone-label">
             {label}
           </label>
-          <input id={id} type="file" multiple={multiple} accept={accept} disabled={disabled} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => take(e.currentTarget.files)} />
+          <input
+            id={id}
+            type="file"
+            multiple={multiple}
+            accept={accept}
+            disabled={disabled}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={describedBy}
+            onChange={(e) => {
+              take(e.currentTarget.files);
+              if (clearAfterPick) e.currentTarget.value = '';
+            }}
+          />
           {hint ? (
             <Text fz="xs" c="dimmed" id={`${id}-hint`}>
               {hint}
             </Text>
           ) : null}
           {children}
+          {error ? (
+            <Text c="#b02525" fz="sm" id={`${id}-err`}>
+              {error}
+            </Text>
+          ) : null}
         </Stack>
       </div>
       {progress ? (

@@ -1,10 +1,11 @@
 import { Alert, Anchor, Button, Card, Checkbox, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, rawFetch, toApiError, type ImportResult } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { FileDropZone } from '../../components/FileDropZone';
 import { plural } from '../../components/format';
 import { Page } from '../../components/Page';
 
@@ -25,11 +26,8 @@ const SAMPLE = 'name,kind,parent,jurisdiction_fips,communities,contact_name,cont
 export function ImportPage() {
   const qc = useQueryClient();
   const announce = useAnnounce();
-  const inputId = useId();
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [skipInvalid, setSkipInvalid] = useState(false);
-  const [dragging, setDragging] = useState(false);
   const [result, setResult] = useState<ImportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -38,11 +36,6 @@ export function ImportPage() {
     setFile(f ?? null);
     setResult(null);
     setError(null);
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    choose(e.dataTransfer.files[0]);
   };
   const run = async (skip: boolean) => {
     if (!file) {
@@ -78,42 +71,13 @@ export function ImportPage() {
     <Page title="Import organisations" crumbs={[{ label: 'Organisations', to: '/directory/organisations' }]} lead="Add or update many organisations at once from a CSV file (UTF-8, first line = column names). Rampart checks every row first: if any row has a problem, nothing is written unless you choose to import only the valid rows.">
       <Card withBorder radius="md" padding="lg">
         <Stack gap="md">
-          <div
-            className="dropzone"
-            data-active={dragging}
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={onDrop}
-          >
-            <Stack gap={8} align="center">
-              <Text fw={600}>Drag a CSV file here, or choose one</Text>
-              <label htmlFor={inputId} style={{ fontSize: 14 }}>
-                CSV file
-              </label>
-              <input
-                ref={input}
-                id={inputId}
-                type="file"
-                accept=".csv,text/csv,text/plain"
-                onChange={(e) => choose(e.currentTarget.files?.[0])}
-                aria-invalid={fileError ? true : undefined}
-                aria-describedby={fileError ? `${inputId}-err` : undefined}
-              />
-              {file ? (
-                <Text fz="sm" data-testid="chosen-file">
-                  Selected: <strong>{file.name}</strong> ({Math.max(1, Math.round(file.size / 1024))} KB)
-                </Text>
-              ) : null}
-              {fileError ? (
-                <Text c="#b02525" fz="sm" id={`${inputId}-err`}>
-                  {fileError}
-                </Text>
-              ) : null}
-            </Stack>
-          </div>
+          <FileDropZone label="CSV file" prompt="Drag a CSV file here, or choose one" accept=".csv,text/csv,text/plain" error={fileError} onFiles={(files) => choose(files[0])}>
+            {file ? (
+              <Text fz="sm" data-testid="chosen-file">
+                Selected: <strong>{file.name}</strong> ({Math.max(1, Math.round(file.size / 1024))} KB)
+              </Text>
+            ) : null}
+          </FileDropZone>
           <Checkbox label="Import only the valid rows (skip rows with errors)" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.currentTarget.checked)} />
           <Group>
             <Button onClick={() => void run(skipInvalid)} loading={busy} disabled={!file}>

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Group, Progress, Stack, Table, Text } from '@mantine/core';
-import { useId, useState, type DragEvent } from 'react';
+import { useState } from 'react';
+import { FileDropZone } from '../../components/FileDropZone';
 import { fmtDateTime } from '../../components/format';
 import { attachmentRefusal, fmtBytes, fmtMinutes, MAX_ATTACHMENT_BYTES, PRIORITY_LABELS, STATUS_LABELS, uploadAttachment, type Attachment, type Incident, type IncidentSummary, type Priority, type Status } from './incidents';
 import './incidents.css';
@@ -60,8 +61,6 @@ interface Upload {
  * `ensureIncident` returns the incident id (the report form creates its draft first).
  */
 export function AttachmentDrop({ ensureIncident, onUploaded, label = 'Attach files' }: { ensureIncident: () => Promise<string>; onUploaded: (a: Attachment) => void; label?: string }) {
-  const inputId = useId();
-  const [dragging, setDragging] = useState(false);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const patch = (key: string, p: Partial<Upload>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...p } : x)));
 
@@ -83,47 +82,20 @@ export function AttachmentDrop({ ensureIncident, onUploaded, label = 'Attach fil
       }
     }
   };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    void send([...e.dataTransfer.files]);
-  };
   const refused = uploads.filter((u) => u.error);
   const running = uploads.filter((u) => !u.error);
 
   return (
     <Stack gap="sm">
-      <div
-        className="dropzone"
-        data-active={dragging}
-        data-testid="attachment-drop"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
-        <Stack gap={6} align="center">
-          <Text fw={600}>Drop screenshots, logs or emails (.eml) here, or</Text>
-          <label htmlFor={inputId} style={{ fontSize: 14 }}>
-            {label}
-          </label>
-          <input
-            id={inputId}
-            type="file"
-            multiple
-            onChange={(e) => {
-              const files = [...(e.currentTarget.files ?? [])];
-              e.currentTarget.value = '';
-              void send(files);
-            }}
-          />
-          <Text fz="xs" c="dimmed">
-            Up to {fmtBytes(MAX_ATTACHMENT_BYTES)} each. Programs (.exe and the like) are refused, whatever their name.
-          </Text>
-        </Stack>
-      </div>
+      <FileDropZone
+        label={label}
+        prompt="Drop screenshots, logs or emails (.eml) here, or"
+        hint={`Up to ${fmtBytes(MAX_ATTACHMENT_BYTES)} each. Programs (.exe and the like) are refused, whatever their name.`}
+        multiple
+        clearAfterPick
+        testId="attachment-drop"
+        onFiles={(files) => void send(files)}
+      />
       {running.map((u) => (
         <div key={u.key}>
           <Text fz="sm" id={`${u.key}-label`}>
