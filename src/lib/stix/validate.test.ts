@@ -87,6 +87,23 @@ describe('extra rules', () => {
     o.modified = '2016-04-06T20:03:48.0001Z';
     expect(validateStixObject(o).ok).toBe(true);
   });
+  it('order of timestamps with the same and with different fraction lengths', () => {
+    const o = indicator(); o.created = '2016-04-06T20:03:48.500Z';
+    for (const [modified, ok] of [['2016-04-06T20:03:48.499Z', false], ['2016-04-06T20:03:48.500Z', true], ['2016-04-06T20:03:48.501Z', true],
+      ['2016-04-06T20:03:48.4999Z', false], ['2016-04-06T20:03:48.5Z', true], ['2016-04-06T20:03:48Z', false], ['2016-04-07T00:00:00Z', true]] as const) {
+      o.modified = modified;
+      expect(hasIssue(validateStixObject(o), 'modified-before-created', '$.modified'), modified).toBe(!ok);
+    }
+  });
+  it('custom _hex and _bin properties follow the schema (names tried against patterns ending in a literal)', () => {
+    const o = indicator();
+    o.x_digest_hex = 'a1b2'; o.x_blob_bin = 'AAEC'; o.x_hex_note = 'not hex, and not a _hex property';
+    expect(validateStixObject(o).ok).toBe(true);
+    o.x_digest_hex = 'xyz';
+    expect(hasIssue(validateStixObject(o), 'schema:pattern', '$.x_digest_hex')).toBe(true);
+    o.x_digest_hex = 'a1b2'; o.x_blob_bin = 'A';
+    expect(hasIssue(validateStixObject(o), 'schema:pattern', '$.x_blob_bin')).toBe(true);
+  });
   it('valid-until-not-after-valid-from (equal is rejected: MUST be later)', () => {
     const o = indicator(); o.valid_until = o.valid_from;
     expect(hasIssue(validateStixObject(o), 'valid-until-not-after-valid-from', '$.valid_until')).toBe(true);

@@ -94,6 +94,8 @@ export function isStixTimestamp(s: unknown): s is string {
 }
 /** Compare two valid STIX timestamps exactly (any fraction length). */
 export function compareTimestamps(a: string, b: string): number {
+  // Same length = same fraction length (the rest is fixed-width): the strings compare as they are.
+  if (a.length === b.length) return a < b ? -1 : a > b ? 1 : 0;
   const [ai, af = ''] = a.slice(0, -1).split('.');
   const [bi, bf = ''] = b.slice(0, -1).split('.');
   if (ai !== bi) return ai < bi ? -1 : 1;
@@ -147,7 +149,9 @@ function checkId(id: unknown, type: string, sco: boolean, path: string, errors: 
 
 const IDENTIFIER = /^[a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 function checkRefs(obj: Record<string, unknown>, errors: StixIssue[]): void {
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    const v = obj[k];
     if (k.endsWith('_ref')) {
       if (typeof v !== 'string' || !IDENTIFIER.test(v)) errors.push({ rule: 'ref-format', path: jsonPath([k]), message: `${k} must be an identifier (§3.1 _ref naming)` });
       else if (k === 'created_by_ref' && !v.startsWith('identity--')) errors.push({ rule: 'ref-format', path: jsonPath([k]), message: 'created_by_ref must refer to an identity' });
