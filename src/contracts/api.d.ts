@@ -2329,7 +2329,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your organisation's MISP feeds */
+        /** Your organisation's MISP feeds, with their schedule and last pull */
         get: {
             parameters: {
                 query?: never;
@@ -2350,9 +2350,20 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
+                                intervalSeconds: number;
+                                enabled: boolean;
+                                /** @description Cursor: the newest event timestamp pulled without a gap; only newer events are fetched */
                                 lastTimestamp: number | null;
                                 lastPulledAt: string | null;
+                                lastSuccessAt: string | null;
+                                /** @description partial: some events could not be fetched (fetched again at the next pull) */
+                                lastStatus: ("queued" | "complete" | "partial" | "failed") | null;
                                 lastError: string | null;
+                                /** @description The ingest job of the last pull (GET /api/intel/ingests/:id) */
+                                lastIngestId: string | null;
+                                /** @description Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h) */
+                                failures: number;
+                                nextPullAt: string;
                                 createdAt: string;
                             }[];
                         };
@@ -2361,7 +2372,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Pull a MISP feed (registers it for your organisation; fetches only events newer than the last pull) */
+        /** Pull a MISP feed now and on a schedule (registers it for your organisation; fetches only events newer than the last pull) */
         post: {
             parameters: {
                 query?: never;
@@ -2382,6 +2393,10 @@ export interface paths {
                         communityIds?: string[];
                         recipientOrgIds?: string[];
                         recipientUserIds?: string[];
+                        /** @description Pull the feed every this many seconds (default 3600; kept when omitted on an existing feed) */
+                        intervalSeconds?: number;
+                        /** @description Scheduled pulls on (default) or off */
+                        enabled?: boolean;
                     };
                 };
             };
@@ -2397,9 +2412,20 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
+                                intervalSeconds: number;
+                                enabled: boolean;
+                                /** @description Cursor: the newest event timestamp pulled without a gap; only newer events are fetched */
                                 lastTimestamp: number | null;
                                 lastPulledAt: string | null;
+                                lastSuccessAt: string | null;
+                                /** @description partial: some events could not be fetched (fetched again at the next pull) */
+                                lastStatus: ("queued" | "complete" | "partial" | "failed") | null;
                                 lastError: string | null;
+                                /** @description The ingest job of the last pull (GET /api/intel/ingests/:id) */
+                                lastIngestId: string | null;
+                                /** @description Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h) */
+                                failures: number;
+                                nextPullAt: string;
                                 createdAt: string;
                             };
                             ingest: {
@@ -2443,6 +2469,91 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/intel/misp-feeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget a MISP feed (the objects it brought stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a MISP feed’s interval or turn its scheduled pulls on or off */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        intervalSeconds?: number;
+                        /** @description Turning a feed on also forgets its failures (due at its next scheduled time) */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            intervalSeconds: number;
+                            enabled: boolean;
+                            /** @description Cursor: the newest event timestamp pulled without a gap; only newer events are fetched */
+                            lastTimestamp: number | null;
+                            lastPulledAt: string | null;
+                            lastSuccessAt: string | null;
+                            /** @description partial: some events could not be fetched (fetched again at the next pull) */
+                            lastStatus: ("queued" | "complete" | "partial" | "failed") | null;
+                            lastError: string | null;
+                            /** @description The ingest job of the last pull (GET /api/intel/ingests/:id) */
+                            lastIngestId: string | null;
+                            /** @description Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h) */
+                            failures: number;
+                            nextPullAt: string;
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/intel/ingests/csv-preview": {

@@ -12,6 +12,8 @@ import type { ShareOptions } from './intel.store.ts';
 import { BatchBuilder, writeBatch, type BatchItem, type PreparedBatch } from './ingest.batch.ts';
 import { orgIdentityId } from './intel.service.ts';
 import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts';
+import { recordMispFeedPull } from './misp-feeds.ts';
+import { createMispFeedRepo } from './misp-feeds.repo.ts';
 
 /**
  * The ingest job (`intel.ingest`, pg-boss): reads an uploaded file (STIX bundle, MISP event, CSV)
@@ -77,7 +79,7 @@ export function createIngestRunner(deps: IntelDeps) {
     const progress = new Progress();
     let status: 'complete' | 'failed' = 'complete';
     let message: string | null = null;
-    let feedTimestamp: number | null = null;
+    let feed: { highWater: number | null; fetchErrors: string[] } = { highWater: null, fetchErrors: [] };
     try {
       switch (row.kind) {
         case 'stix':
@@ -90,7 +92,7 @@ export function createIngestRunner(deps: IntelDeps) {
           await ingestCsv(row, opts, actor, progress);
           break;
         case 'misp-feed':
-          feedTimestamp = await ingestMispFeed(row, opts, actor, progress);
+          feed = await ingestMispFeed(row, opts, actor, progress);
           break;
       }
     } catch (e) {
@@ -101,7 +103,7 @@ export function createIngestRunner(deps: IntelDeps) {
     // Whatever is pending (counters, errors), then the final status and its event.
     await flush(row, progress, null, status, message);
     if (row.kind === 'misp-feed' && row.feedId) {
-      await withTx(db, (tx) => repo.updateFeed(tx, row.feedId!, { lastTimestamp: feedTimestamp, error: status === 'failed' ? message : null }));
+      await recordMispFeedPull(deps, row.feedId, { failed: status === 'failed', message, lastTimestamp: feed.highWater, fetchErrors: feed.fetchErrors });
     }
     await repo.finishIngest(ingestId, status, message);
     if (row.filePath) await unlink(row.filePath).catch(() => {});
@@ -272,9 +274,9 @@ export function createIngestRunner(deps: IntelDeps) {
     await b.finish();
   }
 
-  /** Pulls a MISP feed: manifest.json, then every event newer than the last pull. Returns the new high-water mark. */
-  async function ingestMispFeed(row: IngestRow, opts: IngestOptions, actor: Actor, p: Progress): Promise<number | null> {
-    const feed = row.feedId ? await repo.getFeed(row.feedId) : null;
+  /** Pulls a MISP feed: manifest.json, then every event newer than the last pull. Returns the new high-water mark and the events it could not fetch. */
+  async function ingestMispFeed(row: IngestRow, opts: IngestOptions, actor: Actor, p: Progress): Promise<{ highWater: number | null; fetchErrors: string[] }> {
+    const feed = row.feedId ? await createMispFeedRepo(db).get(row.feedId) : null;
     if (!feed) throw new IngestInputError('the feed was removed');
     const base = feed.url.endsWith('/') ? feed.url : `${feed.url}/`;
     const manifest = parseMispFeedManifest(await fetchJson(new URL('manifest.json', base)));
@@ -282,6 +284,7 @@ export function createIngestRunner(deps: IntelDeps) {
     p.bytesTotal = todo.length;
     let highWater: number | null = null;
     let failed = false;
+    const fetchErrors: string[] = [];
     let offset = 0;
     for (const entry of todo) {
       let ev: unknown;
@@ -289,6 +292,7 @@ export function createIngestRunner(deps: IntelDeps) {
         ev = await fetchJson(new URL(mispFeedEventPath(entry.uuid), base));
       } catch (e) {
         failed = true;
+        fetchErrors.push(`${mispFeedEventPath(entry.uuid)}: ${(e as Error).message}`);
         p.addError({ id: entry.uuid, rule: 'misp-fetch', path: mispFeedEventPath(entry.uuid), message: (e as Error).message });
         continue;
       }
@@ -297,7 +301,7 @@ export function createIngestRunner(deps: IntelDeps) {
       // Only advance past events that arrived: a failed event is fetched again next time.
       if (!failed) highWater = entry.timestamp;
     }
-    return highWater;
+    return { highWater, fetchErrors };
   }
 
   return { run };

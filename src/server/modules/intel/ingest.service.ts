@@ -8,11 +8,11 @@ import { parse } from 'csv-parse/sync';
 import { detectColumns, type ColumnMapping } from '../../../lib/csv-indicators/index.ts';
 import type { Actor } from '../../core/access/actor.ts';
 import { audit } from '../../core/audit/audit.ts';
-import { withTx } from '../../core/db.ts';
+import { withTx, type Tx } from '../../core/db.ts';
 import { AppError, errors } from '../../core/http/errors.ts';
 import type { IntelDeps } from './index.ts';
-import type { FeedRow, IngestKind, IngestRow } from './intel.repo.ts';
-import type { Ingest, IngestUploadQuery, MispFeedBody } from './intel.schemas.ts';
+import type { IngestKind, IngestRow } from './intel.repo.ts';
+import type { Ingest, IngestUploadQuery } from './intel.schemas.ts';
 import { requireReader, requireSharer, type IntelService, type SharingRequest } from './intel.service.ts';
 import { INGEST_JOB, type IngestOptions } from './ingest.job.ts';
 
@@ -45,20 +45,23 @@ export function ingestView(r: IngestRow): Ingest {
   };
 }
 
-const feedView = (f: FeedRow) => ({ id: f.id, url: f.url, lastTimestamp: f.lastTimestamp === null ? null : Number(f.lastTimestamp), lastPulledAt: iso(f.lastPulledAt), lastError: f.lastError, createdAt: f.createdAt.toISOString() });
-
 export function createIngestService(deps: IntelDeps, intel: IntelService) {
   const { repo, core } = deps;
   const db = core.database.db;
   const uploadDir = path.join(core.config.dataDir, 'uploads');
 
-  /** Creates the ingest row and enqueues its job, in one transaction with the audit entry. */
-  async function enqueue(actor: Actor & { orgId: string }, i: { kind: IngestKind; filename: string | null; filePath: string | null; bytesTotal: number | null; options: IngestOptions; feedId?: string }) {
+  /** Creates the ingest row and enqueues its job, in one transaction with the audit entry (and `then`, e.g. the MISP feed's state). */
+  async function enqueue(
+    actor: Actor & { orgId: string },
+    i: { kind: IngestKind; filename: string | null; filePath: string | null; bytesTotal: number | null; options: IngestOptions; feedId?: string },
+    then?: (tx: Tx, ingestId: string) => Promise<void>,
+  ) {
     const id = await withTx(db, async (tx) => {
       await intel.ensureOrgIdentity(tx, actor, actor.orgId);
       const id = await repo.createIngest(tx, { ...i, options: i.options as unknown as Record<string, unknown>, orgId: actor.orgId, userId: actor.userId });
       await audit(tx, actor, { action: 'intel.ingest.create', subjectType: 'intel_ingest', subjectId: id, details: { kind: i.kind, filename: i.filename, bytes: i.bytesTotal, feedId: i.feedId ?? null } });
       await core.jobs.send(INGEST_JOB, { ingestId: id }, { tx });
+      await then?.(tx, id);
       return id;
     });
     return ingestView((await repo.getIngest(id))!);
@@ -170,27 +173,8 @@ export function createIngestService(deps: IntelDeps, intel: IntelService) {
       };
     },
 
-    /** Registers (or re-uses) a MISP feed for the organisation and queues a pull of what is new. */
-    async pullMispFeed(actor: Actor, b: MispFeedBody) {
-      requireSharer(actor);
-      await intel.shareFor(actor, b, 'misp-feed', 'body.');
-      const url = new URL(b.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw errors.validation([{ path: 'body.url', message: 'only http and https feeds' }]);
-      const options = optionsFor(actor, b);
-      const feedId = await withTx(db, async (tx) => {
-        const id = await repo.upsertFeed(tx, { orgId: actor.orgId, url: url.toString(), options: options as unknown as Record<string, unknown>, createdBy: actor.userId });
-        await audit(tx, actor, { action: 'intel.misp-feed.save', subjectType: 'intel_misp_feed', subjectId: id, details: { url: url.toString() } });
-        return id;
-      });
-      const ingest = await enqueue(actor, { kind: 'misp-feed', filename: url.toString(), filePath: null, bytesTotal: null, options, feedId });
-      return { feed: feedView((await repo.getFeed(feedId))!), ingest };
-    },
-
-    async listFeeds(actor: Actor) {
-      requireReader(actor);
-      if (!actor.orgId) return [];
-      return (await repo.listFeeds(actor.orgId)).map(feedView);
-    },
+    enqueue,
+    optionsFor,
   };
 }
 

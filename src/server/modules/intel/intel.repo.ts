@@ -358,7 +358,7 @@ export function createIntelRepo(db: Db) {
       return r.rows[0]?.object ?? null;
     },
 
-    // ---- ingest jobs (intel_ingests) and MISP feeds (intel_misp_feeds) ----
+    // ---- ingest jobs (intel_ingests); MISP feeds are misp-feeds.repo.ts ----
 
     async createIngest(tx: DbOrTx, i: { kind: IngestKind; filename: string | null; filePath: string | null; options: Record<string, unknown>; orgId: string | null; userId: string | null; bytesTotal: number | null; feedId?: string | null }): Promise<string> {
       const r = await sql<{ id: string }>`INSERT INTO intel_ingests (kind, status, filename, file_path, options, org_id, user_id, bytes_total, feed_id)
@@ -393,27 +393,6 @@ export function createIntelRepo(db: Db) {
 
     async finishIngest(id: string, status: 'complete' | 'failed', message: string | null): Promise<void> {
       await sql`UPDATE intel_ingests SET status = ${status}, finished_at = now(), message = ${message}, file_path = NULL WHERE id = ${id}::uuid`.execute(db);
-    },
-
-    async upsertFeed(tx: DbOrTx, f: { orgId: string; url: string; options: Record<string, unknown>; createdBy: string | null }): Promise<string> {
-      const r = await sql<{ id: string }>`INSERT INTO intel_misp_feeds (org_id, url, options, created_by) VALUES (${f.orgId}::uuid, ${f.url}, ${JSON.stringify(f.options)}::jsonb, ${f.createdBy})
-        ON CONFLICT (org_id, url) DO UPDATE SET options = excluded.options RETURNING id`.execute(tx);
-      return r.rows[0]!.id;
-    },
-
-    async getFeed(id: string): Promise<FeedRow | null> {
-      const r = await sql<FeedRow>`SELECT ${FEED_COLS} FROM intel_misp_feeds WHERE id = ${id}::uuid`.execute(db);
-      return r.rows[0] ?? null;
-    },
-
-    async listFeeds(orgId: string): Promise<FeedRow[]> {
-      const r = await sql<FeedRow>`SELECT ${FEED_COLS} FROM intel_misp_feeds WHERE org_id = ${orgId}::uuid ORDER BY created_at`.execute(db);
-      return r.rows;
-    },
-
-    async updateFeed(tx: DbOrTx, id: string, f: { lastTimestamp?: number | null; error: string | null }): Promise<void> {
-      await sql`UPDATE intel_misp_feeds SET last_pulled_at = now(), last_error = ${f.error},
-        last_timestamp = coalesce(${f.lastTimestamp ?? null}::bigint, last_timestamp) WHERE id = ${id}::uuid`.execute(tx);
     },
 
     /** Counts of visible latest objects by type (the intel overview). */
@@ -490,21 +469,6 @@ export interface IngestRow {
 const INGEST_COLS = sql`id, kind, status, filename, file_path AS "filePath", options, org_id AS "orgId", user_id AS "userId", feed_id AS "feedId",
   created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt", total, inserted, duplicates, rejected,
   bytes_read AS "bytesRead", bytes_total AS "bytesTotal", errors, errors_omitted AS "errorsOmitted", message`;
-
-export interface FeedRow {
-  id: string;
-  orgId: string;
-  url: string;
-  options: Record<string, unknown>;
-  lastTimestamp: number | null;
-  lastPulledAt: Date | null;
-  lastError: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-}
-
-const FEED_COLS = sql`id, org_id AS "orgId", url, options, last_timestamp AS "lastTimestamp", last_pulled_at AS "lastPulledAt",
-  last_error AS "lastError", created_by AS "createdBy", created_at AS "createdAt"`;
 
 /** date_added as text with microseconds, for keyset cursors. */
 const CURSOR_AT = sql`to_char(o.date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

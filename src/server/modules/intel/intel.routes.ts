@@ -6,6 +6,7 @@ import type { IntelDeps } from './index.ts';
 import { createIntelService } from './intel.service.ts';
 import { createIngestService, MAX_UPLOAD_BYTES } from './ingest.service.ts';
 import { createIngestRunner, INGEST_JOB } from './ingest.job.ts';
+import { createMispFeedService, MISP_FEED_TICK_JOB } from './misp-feeds.ts';
 import {
   Bundle,
   Created,
@@ -19,6 +20,7 @@ import {
   IngestUploadQuery,
   MispFeed,
   MispFeedBody,
+  MispFeedPatch,
   MispFeedPull,
   NoteCreateBody,
   ObjectDetail,
@@ -42,6 +44,9 @@ export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => P
   const ingests = createIngestService(deps, service);
   const runner = createIngestRunner(deps);
   deps.core.jobs.define<{ ingestId: string }>({ name: INGEST_JOB, handler: (data) => runner.run(data.ingestId), retryLimit: 2, retryDelaySeconds: 10 });
+  const feeds = createMispFeedService(deps, service, ingests);
+  // Every minute: queue a pull of each due MISP feed. Failures are recorded on the feed with their own backoff: no job retries.
+  deps.core.jobs.define({ name: MISP_FEED_TICK_JOB, cron: '* * * * *', retryLimit: 0, handler: async () => void (await feeds.tick()) });
 
   return {
     routes: async (scope: FastifyInstance) => {
@@ -123,12 +128,19 @@ export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => P
         ingests.get(req.actor, req.params.id),
       );
 
-      app.post('/intel/misp-feeds', { schema: { tags, summary: 'Pull a MISP feed (registers it for your organisation; fetches only events newer than the last pull)', body: MispFeedBody, response: { 202: MispFeedPull } } }, async (req, reply) =>
-        reply.code(202).send(await ingests.pullMispFeed(req.actor, req.body)),
+      app.post('/intel/misp-feeds', { schema: { tags, summary: 'Pull a MISP feed now and on a schedule (registers it for your organisation; fetches only events newer than the last pull)', body: MispFeedBody, response: { 202: MispFeedPull } } }, async (req, reply) =>
+        reply.code(202).send(await feeds.register(req.actor, req.body)),
       );
-      app.get('/intel/misp-feeds', { schema: { tags, summary: "Your organisation's MISP feeds", response: { 200: z.object({ items: z.array(MispFeed) }) } } }, async (req) => ({
-        items: await ingests.listFeeds(req.actor),
+      app.get('/intel/misp-feeds', { schema: { tags, summary: "Your organisation's MISP feeds, with their schedule and last pull", response: { 200: z.object({ items: z.array(MispFeed) }) } } }, async (req) => ({
+        items: await feeds.list(req.actor),
       }));
+      app.patch('/intel/misp-feeds/:id', { schema: { tags, summary: 'Change a MISP feed’s interval or turn its scheduled pulls on or off', params: IngestIdParams, body: MispFeedPatch, response: { 200: MispFeed } } }, async (req) =>
+        feeds.update(req.actor, req.params.id, req.body),
+      );
+      app.delete('/intel/misp-feeds/:id', { schema: { tags, summary: 'Forget a MISP feed (the objects it brought stay)', params: IngestIdParams, response: { 204: z.null() } } }, async (req, reply) => {
+        await feeds.remove(req.actor, req.params.id);
+        return reply.code(204).send(null);
+      });
 
       // Raw uploads: the body stream is passed through untouched (never buffered) to the service.
       await scope.register(async (raw) => {

@@ -251,15 +251,30 @@ export const MispFeedBody = z.strictObject({
   communityIds: z.array(Uuid).max(100).optional(),
   recipientOrgIds: z.array(Uuid).max(500).optional(),
   recipientUserIds: z.array(Uuid).max(500).optional(),
+  intervalSeconds: z.number().int().min(60).max(7 * 86400).optional().describe('Pull the feed every this many seconds (default 3600; kept when omitted on an existing feed)'),
+  enabled: z.boolean().optional().describe('Scheduled pulls on (default) or off'),
 });
 export type MispFeedBody = z.infer<typeof MispFeedBody>;
+
+export const MispFeedPatch = z.strictObject({
+  intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(),
+  enabled: z.boolean().optional().describe('Turning a feed on also forgets its failures (due at its next scheduled time)'),
+});
+export type MispFeedPatch = z.infer<typeof MispFeedPatch>;
 
 export const MispFeed = z.object({
   id: Uuid,
   url: z.string(),
-  lastTimestamp: z.number().nullable(),
+  intervalSeconds: z.number().int(),
+  enabled: z.boolean(),
+  lastTimestamp: z.number().nullable().describe('Cursor: the newest event timestamp pulled without a gap; only newer events are fetched'),
   lastPulledAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastStatus: z.enum(['queued', 'complete', 'partial', 'failed']).nullable().describe('partial: some events could not be fetched (fetched again at the next pull)'),
   lastError: z.string().nullable(),
+  lastIngestId: z.string().nullable().describe('The ingest job of the last pull (GET /api/intel/ingests/:id)'),
+  failures: z.number().int().describe('Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h)'),
+  nextPullAt: z.string(),
   createdAt: z.string(),
 });
 export const MispFeedPull = z.object({ feed: MispFeed, ingest: Ingest });

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { projectRoot } from '../../core/paths.ts';
+import { createTestRampart, createWorld, type TestRampart, type World } from '../../test/harness.ts';
+import type { IntelDeps } from './index.ts';
+import { createIngestRunner } from './ingest.job.ts';
+import { createIngestService } from './ingest.service.ts';
+import { createIntelRepo } from './intel.repo.ts';
+import { createIntelService } from './intel.service.ts';
+import { createMispFeedService, MISP_FEED_TICK_JOB } from './misp-feeds.ts';
+
+/**
+ * Scheduled MISP feeds: the tick job's work (`tick()`) is invoked directly and the controllable clock
+ * moves; the queued ingests are run by the ingest job's own runner (no workers, no waiting).
+ */
+let r: TestRampart;
+let w: World;
+let deps: IntelDeps;
+let feeds: ReturnType<typeof createMispFeedService>;
+let runner: ReturnType<typeof createIngestRunner>;
+let server: http.Server;
+let origin: string;
+const served = new Map<string, string>();
+const hits: string[] = [];
+
+const fixture = JSON.parse(readFileSync(`${projectRoot}/src/lib/misp/fixtures/election-event.json`, 'utf8'));
+const ev0 = fixture.Event ?? fixture;
+
+/** A copy of the fixture event under a new uuid and timestamp (its objects get new ids too). */
+function event(ts: number) {
+  const text = JSON.stringify({ Event: ev0 }).replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, () => randomUUID());
+  const e = JSON.parse(text);
+  e.Event.timestamp = String(ts);
+  return e as { Event: { uuid: string; info: string; timestamp: string } };
+}
+
+function publish(feed: string, events: { Event: { uuid: string; info: string; timestamp: string } }[]) {
+  const manifest: Record<string, unknown> = {};
+  for (const e of events) {
+    manifest[e.Event.uuid] = { info: e.Event.info, timestamp: Number(e.Event.timestamp), Tag: [], Orgc: { name: 'X', uuid: randomUUID() } };
+    served.set(`/${feed}/${e.Event.uuid}.json`, JSON.stringify(e));
+  }
+  served.set(`/${feed}/manifest.json`, JSON.stringify(manifest));
+}
+
+beforeAll(async () => {
+  r = await createTestRampart();
+  w = await createWorld(r);
+  deps = { core: r.core, repo: createIntelRepo(r.core.database.db), directory: r.services.directory };
+  const intel = createIntelService(deps);
+  feeds = createMispFeedService(deps, intel, createIngestService(deps, intel));
+  runner = createIngestRunner(deps);
+  server = http.createServer((req, res) => {
+    hits.push(req.url!);
+    const body = served.get(req.url!);
+    res.writeHead(body ? 200 : 500, { 'content-type': 'application/json' }).end(body ?? '{"error":"down"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+afterAll(async () => {
+  server?.close();
+  await r?.close();
+});
+
+interface FeedView {
+  id: string;
+  url: string;
+  intervalSeconds: number;
+  enabled: boolean;
+  lastTimestamp: number | null;
+  lastPulledAt: string | null;
+  lastSuccessAt: string | null;
+  lastStatus: string | null;
+  lastError: string | null;
+  lastIngestId: string | null;
+  failures: number;
+  nextPullAt: string;
+}
+
+const feedOf = async (id: string): Promise<FeedView> => ((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items as FeedView[]).find((f) => f.id === id)!;
+const ingestOf = async (id: string) => (await w.as('GA_ANALYST').get(`/api/intel/ingests/${id}`)).json();
+/** Runs the ingest the last tick or registration queued for the feed, as the ingest job does. */
+async function runPull(feedId: string) {
+  const f = await feedOf(feedId);
+  await runner.run(f.lastIngestId!);
+  return ingestOf(f.lastIngestId!);
+}
+const gap = (f: FeedView) => Date.parse(f.nextPullAt) - Date.parse(f.lastPulledAt!);
+
+let good: string;
+let bad: string;
+const e1 = event(1_700_000_000);
+const e2 = event(1_700_000_100);
+
+describe('scheduled MISP feeds', () => {
+  test('the tick job is scheduled every minute', async () => {
+    const s = await sql<{ cron: string }>`SELECT cron FROM pgboss.schedule WHERE name = ${MISP_FEED_TICK_JOB}`.execute(r.core.database.db);
+    expect(s.rows.map((x) => x.cron)).toEqual(['* * * * *']);
+  });
+
+  test('registering pulls now; success schedules the next pull after the interval, failure after a backoff', async () => {
+    publish('good', [e1]);
+    const a = await w.as('GA_ANALYST').post('/api/intel/misp-feeds', { url: `${origin}/good/`, tlp: 'AMBER', intervalSeconds: 3600 });
+    expect(a.statusCode, a.body).toBe(202);
+    good = a.json().feed.id;
+    expect(a.json().feed).toMatchObject({ intervalSeconds: 3600, enabled: true, lastStatus: 'queued', lastIngestId: a.json().ingest.id });
+    const b = await w.as('GA_ANALYST').post('/api/intel/misp-feeds', { url: `${origin}/broken/`, intervalSeconds: 600 });
+    bad = b.json().feed.id;
+    // a queued pull is not queued again
+    expect(await feeds.tick()).toEqual([]);
+
+    const v1 = await runPull(good);
+    expect(v1).toMatchObject({ status: 'complete', rejected: 0 });
+    expect(v1.inserted).toBeGreaterThan(5);
+    const g = await feedOf(good);
+    expect(g).toMatchObject({ lastStatus: 'complete', failures: 0, lastError: null, lastTimestamp: 1_700_000_000 });
+    expect(g.lastSuccessAt).toBe(g.lastPulledAt);
+    expect(gap(g)).toBe(3600_000);
+
+    const vb = await runPull(bad);
+    expect(vb.status).toBe('failed');
+    const f = await feedOf(bad);
+    expect(f).toMatchObject({ lastStatus: 'failed', failures: 1, lastError: expect.stringMatching(/manifest\.json answered 500/), lastSuccessAt: null });
+    expect(gap(f)).toBe(60_000);
+  });
+
+  test('a due feed is pulled and a not-due one is not; failures back off 1, 2 … minutes', async () => {
+    expect(await feeds.tick()).toEqual([]);
+    r.core.clock.advance(61_000);
+    expect(await feeds.tick()).toEqual([bad]); // good is due only in an hour
+    expect(await feeds.tick()).toEqual([]); // in flight
+    await runPull(bad);
+    const f = await feedOf(bad);
+    expect(f.failures).toBe(2);
+    expect(gap(f)).toBe(120_000);
+    // the broken feed comes right: the next due pull succeeds and the failures are forgotten
+    publish('broken', []);
+    r.core.clock.advance(121_000);
+    expect(await feeds.tick()).toEqual([bad]);
+    await runPull(bad);
+    expect(await feedOf(bad)).toMatchObject({ lastStatus: 'complete', failures: 0, lastError: null });
+    expect(gap(await feedOf(bad))).toBe(600_000);
+  });
+
+  test('the cursor: a scheduled pull fetches only events newer than those already pulled', async () => {
+    r.core.clock.advance(3600_000);
+    hits.length = 0;
+    expect((await feeds.tick()).sort()).toEqual([good, bad].sort());
+    const same = await runPull(good);
+    expect(same).toMatchObject({ status: 'complete', total: 0, inserted: 0 });
+    expect(hits).toEqual(['/good/manifest.json']); // the event already pulled is not fetched again
+    await runPull(bad);
+
+    publish('good', [e1, e2]);
+    r.core.clock.advance(3600_000);
+    hits.length = 0;
+    expect(await feeds.tick()).toContain(good);
+    const fresh = await runPull(good);
+    expect(fresh.status).toBe('complete');
+    expect(fresh.inserted).toBeGreaterThan(5);
+    expect(fresh.duplicates).toBe(0);
+    expect(hits).toEqual(['/good/manifest.json', `/good/${e2.Event.uuid}.json`]);
+    expect(await feedOf(good)).toMatchObject({ lastTimestamp: 1_700_000_100, lastStatus: 'complete' });
+  });
+
+  test('an event that cannot be fetched: partial, shown, retried with backoff, cursor kept before it', async () => {
+    const e3 = event(1_700_000_200);
+    publish('good', [e1, e2, e3]);
+    served.delete(`/good/${e3.Event.uuid}.json`);
+    r.core.clock.advance(3600_000);
+    await feeds.tick();
+    await runPull(good);
+    const f = await feedOf(good);
+    expect(f).toMatchObject({ lastStatus: 'partial', failures: 1, lastTimestamp: 1_700_000_100, lastError: expect.stringContaining(`${e3.Event.uuid}.json`) });
+    expect(gap(f)).toBe(60_000);
+    served.set(`/good/${e3.Event.uuid}.json`, JSON.stringify(e3));
+    r.core.clock.advance(61_000);
+    hits.length = 0;
+    expect(await feeds.tick()).toContain(good);
+    await runPull(good);
+    expect(hits).toEqual(['/good/manifest.json', `/good/${e3.Event.uuid}.json`]);
+    expect(await feedOf(good)).toMatchObject({ lastStatus: 'complete', failures: 0, lastTimestamp: 1_700_000_200 });
+  });
+
+  test('interval and on/off through PATCH; a disabled feed is never due; another organisation gets 404', async () => {
+    const p = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${bad}`, { enabled: false, intervalSeconds: 86400 });
+    expect(p.statusCode, p.body).toBe(200);
+    expect(p.json()).toMatchObject({ enabled: false, intervalSeconds: 86400 });
+    r.core.clock.advance(7 * 86400_000);
+    expect(await feeds.tick()).toEqual([good]);
+    expect((await w.as('AZ_ANALYST').patch(`/api/intel/misp-feeds/${good}`, { enabled: false })).statusCode).toBe(404);
+    expect((await w.as('AZ_ANALYST').delete(`/api/intel/misp-feeds/${good}`)).statusCode).toBe(404);
+    expect((await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${good}`, { intervalSeconds: 5 })).statusCode).toBe(400);
+    expect((await w.as('GA_ANALYST').delete(`/api/intel/misp-feeds/${bad}`)).statusCode).toBe(204);
+    expect((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items.map((x: FeedView) => x.id)).toEqual([good]);
+  });
+});
