@@ -11,7 +11,8 @@ import './room.css';
 // operations rooms read one clock: 24-hour UTC, with the date
 const clockDate = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const clockTime = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
-const itemTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+// item and message times read against the header clock: 24-hour UTC
+const itemTime = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric', hourCycle: 'h23', timeZone: 'UTC' });
 
 function Clock() {
   const [now, setNow] = useState(() => new Date());
@@ -53,7 +54,7 @@ function FeedEntry({ item, selected, onSelect }: { item: FeedItem; selected: boo
         <span className={`room-kind room-kind-${item.kind}`}>{KIND_LABELS[item.kind].one}</span>
         <span className="room-tlp"><TlpBadge tlp={item.tlp} /></span>
         {item.level ? <span className="room-level">{item.level}</span> : null}
-        <time className="room-secondary" dateTime={item.at}>{itemTime.format(new Date(item.at))}</time>
+        <time className="room-secondary" dateTime={item.at}>{itemTime.format(new Date(item.at))} UTC</time>
       </span>
       <span className="room-item-title">{item.title}</span>
       <span className="room-secondary">

@@ -7,7 +7,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { TlpBadge } from '../../components/TlpBadge';
 import { KIND_LABELS, MESSAGE_MAX_CHARS, sourcePath, useItem, usePostMessage, useThread, type ItemKind, type Message } from './room';
 
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }); // as the room's clock: 24-hour UTC
 const MAX_INDENT = 4;
 
 /** Messages as a tree: each message followed by its replies, oldest first. */
