@@ -3,7 +3,7 @@
  * POST /api/intel/ingests and ingested by the real job (pg-boss worker, the same code path as
  * production), on a fresh database.
  *
- *   npx tsx bench/intel-ingest.bench.ts --objects 1000000 --db postgres|pglite [--seed 1]
+ *   npx tsx bench/intel-ingest.bench.ts --objects 1000000 --db postgres|pglite [--seed 1] [--keep-db]
  *
  * The bundle is streamed to bench/.data/ (not committed) once per (seed, count). Reports the job's
  * objects/s (from the ingest row's started/finished times), the upload time, and the peak RSS of
@@ -28,6 +28,8 @@ const arg = (name: string, dflt: string) => {
 const objects = Number(arg('objects', '20000'));
 const db = arg('db', 'postgres') as 'postgres' | 'pglite';
 const seed = Number(arg('seed', '1'));
+/** --keep-db: leave the PostgreSQL bench database in place (its name is printed) to inspect tables and indexes. */
+const keepDb = args.includes('--keep-db');
 const adminUrl = process.env.RAMPART_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 if (!Number.isSafeInteger(objects) || objects < 1 || (db !== 'postgres' && db !== 'pglite')) {
   process.stderr.write('usage: tsx bench/intel-ingest.bench.ts --objects N --db postgres|pglite\n');
@@ -168,7 +170,8 @@ async function main() {
     await r.close();
     clearInterval(sampler);
     rmSync(runDir, { recursive: true, force: true });
-    if (dbName) {
+    if (dbName && keepDb) process.stdout.write(`kept database ${dbName}\n`);
+    else if (dbName) {
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);

@@ -228,6 +228,7 @@ export function validateStixObject(obj: unknown, options: ValidateOptions = {}):
     errors.push({ rule: 'internal', path: '$', message: `validator failed: ${(e as Error)?.message ?? String(e)}` });
   }
   if (options.strictScoIds) { errors.push(...warnings.filter((w) => w.rule === 'sco-id-deterministic')); }
+  if (!errors.length) return { ok: true, warnings };
   const seen = new Set<string>();
   const dedup = errors.filter((e) => { const k = `${e.rule}\u0000${e.path}\u0000${e.message}`; if (seen.has(k)) return false; seen.add(k); return true; });
   return dedup.length ? { ok: false, errors: dedup, warnings } : { ok: true, warnings };
