@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -36,7 +36,9 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(helmet, {
+  // Security headers: helmet's middleware built once (@fastify/helmet rebuilt it, parsing the CSP, on every
+  // request) and run in a callback hook, first of the onRequest hooks.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -54,6 +56,7 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
     crossOriginEmbedderPolicy: false,
     hsts: core.config.PUBLIC_URL.startsWith('https:') ? undefined : false,
   });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
