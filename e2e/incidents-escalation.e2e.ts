@@ -127,10 +127,11 @@ describe('incidents: consent and escalation to a named partner', () => {
     expect(await list.getByRole('columnheader', { name: /Reported/ }).getAttribute('aria-sort')).toBe('descending');
     await priority.getByRole('button').click();
     await hub.waitForURL(/sort=priority/);
-    expect(await priority.getAttribute('aria-sort')).toBe('ascending');
+    // The URL changes before the list re-renders with the new order: wait for the heading's state.
+    await expect.poll(() => priority.getAttribute('aria-sort')).toBe('ascending');
     await priority.getByRole('button').click();
     await hub.waitForURL(/sort=-priority/);
-    expect(await priority.getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(() => priority.getAttribute('aria-sort')).toBe('descending');
     await expectAccessible(hub, 'incidents list (sorted by priority)');
     await shot(hub, 'list-sorted');
   });

@@ -271,8 +271,9 @@ describe('CSV', () => {
     const v = await upload(csv, 'kind=csv&valueColumn=indicator&typeColumn=type&descriptionColumn=comment&tlp=GREEN');
     expect(v).toMatchObject({ status: 'complete', total: 4, inserted: 3, rejected: 1 });
     expect(v.errors[0]).toMatchObject({ index: 3, rule: 'csv-row', path: expect.stringContaining('indicator') });
-    const found = (await w.as('AZ_MEMBER').get('/api/intel/objects?observable=198.51.100.77')).json().items;
-    expect(found).toHaveLength(1);
+    const found = (await w.as('AZ_MEMBER').get('/api/intel/objects?observable=198.51.100.77')).json().items as { id: string; type: string }[];
+    // Named in the failure message: which objects matched (a second version or another object).
+    expect(found.map((o) => `${o.type} ${o.id}`), JSON.stringify(found)).toHaveLength(1);
   });
 
   test('a mapping naming a missing column fails the job with a message; no mapping is refused up front', async () => {
