@@ -146,7 +146,7 @@ for (const [who, a] of Object.entries(readers)) {
 const worstP99 = Math.max(...Object.values(results).flatMap((r) => Object.values(r).map((x) => x.p99)));
 const file = writeResult(OUT, {
   database: 'postgres', incidents: N, timelineEntries: timelineRows, requestsPerCase: REQUESTS, goalP99Ms: 50, worstP99Ms: worstP99, meetsGoal: worstP99 < 50,
-  note: 'Repository list (visibleTo + filters + count capped at 1,000 + page of 25), measured in-process against PostgreSQL on a shared, loaded machine; HTTP adds serialisation on top.',
+  note: 'Repository list (visibleTo + filters + count capped at 1,000 + page of 25), measured in-process against PostgreSQL on the same machine; HTTP adds serialisation on top.',
   results,
 });
 log(`wrote ${file}`);
