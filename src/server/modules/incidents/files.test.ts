@@ -130,7 +130,7 @@ describe('S3 file store specifics', () => {
     const store = s3Store('named/');
     const staged = await store.stage(from('named object'), { maxBytes: 100 });
     await staged.commit();
-    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'named/' }));
+    const listed = await (await store.client()).send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'named/' }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([`named/${staged.sha256.slice(0, 2)}/${staged.sha256}`]);
   });
 
@@ -171,7 +171,7 @@ describe('configuration', () => {
       const { sha256, id: attachmentId } = up.json();
       expect(sha256).toBe(sha(log));
       const s3 = s3Store('');
-      const obj = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `rampart/${sha256.slice(0, 2)}/${sha256}` }));
+      const obj = await (await s3.client()).send(new GetObjectCommand({ Bucket: BUCKET, Key: `rampart/${sha256.slice(0, 2)}/${sha256}` }));
       expect(await obj.Body!.transformToString()).toBe(log);
       expect(existsSync(path.join(r.core.config.dataDir, 'files', sha256.slice(0, 2), sha256))).toBe(false);
       const down = await county.get(`/api/incidents/${id}/attachments/${attachmentId}/content`);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /**
  * A content-addressed file store: a file's name is its SHA-256, so the same screenshot uploaded to
@@ -167,8 +168,8 @@ export interface S3FileStoreOptions {
   stagingDir: string;
 }
 
-const s3NotFound = (e: unknown) =>
-  e instanceof S3ServiceException && (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404);
+const s3NotFound = (sdk: typeof S3Sdk, e: unknown) =>
+  e instanceof sdk.S3ServiceException && (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404);
 
 /**
  * Files as objects in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Garage…), through the AWS SDK.
@@ -177,13 +178,14 @@ const s3NotFound = (e: unknown) =>
  * object of that digest is already there.
  */
 export class S3FileStore implements FileStore {
-  readonly client: S3Client;
+  /** The SDK takes ~150 ms to import: it is loaded when an S3 store is made, not at every start. */
+  private readonly ready: Promise<{ sdk: typeof S3Sdk; client: S3Client }>;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly stagingDir: string;
 
   constructor(opts: S3FileStoreOptions) {
-    this.client = new S3Client({
+    this.ready = import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client({
       region: opts.region,
       endpoint: opts.endpoint,
       forcePathStyle: opts.forcePathStyle ?? false,
@@ -192,10 +194,15 @@ export class S3FileStore implements FileStore {
       // aws-chunked body) is not understood by every S3-compatible service. Ours is sent as a header.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    }) }));
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
     this.stagingDir = opts.stagingDir;
+  }
+
+  /** The SDK client (for tests and tools that inspect the bucket). */
+  async client(): Promise<S3Client> {
+    return (await this.ready).client;
   }
 
   keyOf(sha256: string): string {
@@ -211,8 +218,9 @@ export class S3FileStore implements FileStore {
       commit: async () => {
         try {
           if (await this.exists(sha256)) return;
-          await this.client.send(
-            new PutObjectCommand({
+          const { sdk, client } = await this.ready;
+          await client.send(
+            new sdk.PutObjectCommand({
               Bucket: this.bucket,
               Key: this.keyOf(sha256),
               Body: createReadStream(tmp),
@@ -230,11 +238,12 @@ export class S3FileStore implements FileStore {
   }
 
   private async get(sha256: string, range?: string): Promise<Readable> {
+    const { sdk, client } = await this.ready;
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256), Range: range }));
+      const r = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256), Range: range }));
       return r.Body as Readable;
     } catch (e) {
-      throw s3NotFound(e) ? new FileMissingError(sha256) : e;
+      throw s3NotFound(sdk, e) ? new FileMissingError(sha256) : e;
     }
   }
 
@@ -261,16 +270,17 @@ export class S3FileStore implements FileStore {
 
   async exists(sha256: string): Promise<boolean> {
     if (!SHA256.test(sha256)) return false;
+    const { sdk, client } = await this.ready;
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
       return true;
     } catch (e) {
-      if (s3NotFound(e)) return false;
+      if (s3NotFound(sdk, e)) return false;
       throw e;
     }
   }
 
   close(): void {
-    this.client.destroy();
+    void this.ready.then(({ client }) => client.destroy());
   }
 }
