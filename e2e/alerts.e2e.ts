@@ -1,11 +1,10 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
-import os from 'node:os';
-import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectAccessible } from './models/a11y.ts';
 import { AlertsModel } from './models/AlertModels.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 /** Two analysts of the national hub: A writes, B approves. */
@@ -29,13 +28,7 @@ beforeAll(async () => {
   stateMember = await signIn('az.member@alerts.test');
   outsider = await signIn('campaign.member@alerts.test');
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['authorA', authorA], ['analystB', analystB], ['stateMember', stateMember], ['outsider', outsider]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ authorA, analystB, stateMember, outsider }));
 afterAll(async () => {
   await s?.close();
 });

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { expectAccessible } from './models/a11y.ts';
 import { DetectHitsModel, DetectSightingsModel, DetectUploadModel, detectNavLink } from './models/DetectModels.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 /** A member of Fulton County (Georgia), in the OFFICIALS community. */
@@ -65,13 +66,7 @@ beforeAll(async () => {
   hub = await signIn('hub.analyst@detect.test');
   campaign = await signIn('campaign.member@detect.test');
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['county', county], ['hub', hub], ['campaign', campaign]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ county, hub, campaign }));
 afterAll(async () => {
   await s?.close();
 });

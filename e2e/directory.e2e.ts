@@ -1,13 +1,12 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
-import os from 'node:os';
-import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { systemActor } from '../src/server/core/access/actor.ts';
 import { expectAccessible } from './models/a11y.ts';
 import { ImportModel, OrgFormModel, OrgListModel } from './models/DirectoryModels.ts';
 import { ShellModel } from './models/ShellModel.ts';
 import { SignInModel } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 let page: Page;
@@ -25,11 +24,7 @@ beforeAll(async () => {
   await new ShellModel(page).expectOverview();
 });
 // On failure, a screenshot of where the test was (outside the repository).
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    await page?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
-  });
-});
+screenshotsOnFailure(() => ({ page }));
 afterAll(async () => {
   await s?.close();
 });

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { expectAccessible } from './models/a11y.ts';
 import { IncidentCaseModel, IncidentListModel, IncidentReportModel } from './models/IncidentModels.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 /** A member of Maricopa County (Arizona): the election official who reports. */
@@ -42,13 +43,7 @@ beforeAll(async () => {
   analyst = await signIn('hub.analyst@inc.test');
   outsider = await signIn('fulton.member@inc.test');
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['official', official], ['analyst', analyst], ['outsider', outsider]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ official, analyst, outsider }));
 afterAll(async () => {
   await s?.close();
 });

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { expectAccessible } from './models/a11y.ts';
@@ -7,6 +7,7 @@ import { IntelCreateModel, IntelIngestModel, IntelObjectModel, IntelSearchModel 
 import { ShellModel } from './models/ShellModel.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 /** An analyst of the Arizona state office (shares, and may see what Arizona shares). */
@@ -29,13 +30,7 @@ beforeAll(async () => {
   analyst = await signIn('az.analyst@intel.test');
   outsider = await signIn('fulton.member@intel.test');
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['analyst', analyst], ['outsider', outsider]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ analyst, outsider }));
 afterAll(async () => {
   await s?.close();
 });

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { expectAccessible } from './models/a11y.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 let hub: Page;
@@ -28,13 +29,7 @@ beforeAll(async () => {
   hub = await signedInPage(await s.context(), 'hub.analyst@picture.test', TEST_PASSWORD, TOTP_SECRET);
   fulton = await signedInPage(await s.context(), 'fulton.member@picture.test', TEST_PASSWORD, TOTP_SECRET);
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['hub', hub], ['fulton', fulton]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ hub, fulton }));
 afterAll(async () => {
   await s?.close();
 });

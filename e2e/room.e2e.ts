@@ -1,10 +1,11 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { RoomModel } from './models/RoomModel.ts';
 import { signedInPage } from './models/SignInModel.ts';
 import { startStack, TEST_PASSWORD, TOTP_SECRET, type Stack } from './support/stack.ts';
+import { screenshotsOnFailure } from './support/failure-shots.ts';
 
 let s: Stack;
 /** A hub analyst on a wall display (1920×1080), an Arizona state member, and a campaign member (outside OFFICIALS). */
@@ -58,13 +59,7 @@ beforeAll(async () => {
   az = await signIn('az.room@room.test');
   outsider = await signIn('campaign.room@room.test');
 });
-beforeEach((ctx) => {
-  onTestFailed(async () => {
-    for (const [who, p] of [['hub', hub], ['az', az], ['outsider', outsider]] as const) {
-      await p?.screenshot({ path: path.join(os.tmpdir(), `rampart-e2e-${ctx.task.name.replace(/\W+/g, '-').slice(0, 50)}-${who}.png`), fullPage: true }).catch(() => {});
-    }
-  });
-});
+screenshotsOnFailure(() => ({ hub, az, outsider }));
 afterAll(async () => {
   await s?.close();
 });
