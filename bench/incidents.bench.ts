@@ -10,13 +10,12 @@
  * and with each filter: p50/p99 over --requests calls. Results: bench/results/incidents.json.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { migrate, openDatabase } from '../src/server/core/db.ts';
 import type { Actor } from '../src/server/core/access/actor.ts';
 import { createIncidentsRepo } from '../src/server/modules/incidents/incidents.repo.ts';
 import { ListQuery } from '../src/server/modules/incidents/incidents.schemas.ts';
-import { writeResult } from './machine.ts';
+import { benchDatabase, writeResult } from './machine.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -29,18 +28,9 @@ const REQUESTS = Number(arg('requests', '200'));
 const FRESH = args.includes('--fresh');
 const log = (...a: unknown[]) => process.stderr.write(`${a.join(' ')}\n`);
 
-const adminUrl = process.env.RAMPART_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = arg('db', 'rampart_bench_incidents');
 const OUT = arg('out', 'incidents');
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])).rowCount;
-if (exists && FRESH) await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-if (!exists || FRESH) await admin.query(`CREATE DATABASE ${dbName}`);
-await admin.end();
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const database = await openDatabase({ url: url.toString() });
+const database = await openDatabase({ url: await benchDatabase(dbName, FRESH) });
 await migrate(database.db);
 const db = database.db;
 
