@@ -80,4 +80,6 @@ export async function seedDemoData(core: Core, deps: { directory: DirectoryServi
       mfaSecret: needsMfa(p) ? demoTotpSecret(p.email) : undefined,
     });
   }
+  // Fresh planner statistics for the rows just loaded (see migrate(): autovacuum may be off or late).
+  await sql`ANALYZE`.execute(db);
 }

@@ -62,14 +62,16 @@ export function createDirectoryRepo(database: Database) {
       const offset = (q.page - 1) * q.pageSize;
       const rows = await queryPrepared(
         database,
-        sql<OrgListRow & { total: number }>`SELECT page.id, page.name, page.kind, page.parent_id AS "parentId", p.name AS "parentName",
-            page.jurisdiction_fips AS "jurisdictionFips", j.name AS "jurisdictionName",
+        // Names of the page's parents and jurisdictions by key lookups (one page of rows), not joins the
+        // planner may turn into a scan of every jurisdiction.
+        sql<OrgListRow & { total: number }>`SELECT page.id, page.name, page.kind, page.parent_id AS "parentId",
+            (SELECT p.name FROM organisations p WHERE p.id = page.parent_id) AS "parentName",
+            page.jurisdiction_fips AS "jurisdictionFips",
+            (SELECT j.name FROM jurisdictions j WHERE j.fips = page.jurisdiction_fips) AS "jurisdictionName",
             (SELECT count(*) FROM memberships m WHERE m.org_id = page.id)::int AS "memberCount",
             to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt", page.total
           FROM (SELECT o.id, o.name, o.kind, o.parent_id, o.jurisdiction_fips, o.created_at, count(*) OVER ()::int AS total
                 FROM organisations o WHERE ${cond} ORDER BY ${SORT_SQL[q.sort]} LIMIT ${q.pageSize} OFFSET ${offset}) page
-          LEFT JOIN organisations p ON p.id = page.parent_id
-          LEFT JOIN jurisdictions j ON j.fips = page.jurisdiction_fips
           ORDER BY ${PAGE_SORT_SQL[q.sort]}`,
       );
       if (rows.length) return { items: rows.map(({ total: _, ...r }) => r), total: rows[0]!.total };
