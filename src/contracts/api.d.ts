@@ -2365,6 +2365,27 @@ export interface paths {
                                 failures: number;
                                 nextPullAt: string;
                                 createdAt: string;
+                                /** @description The TLP applied to what arrives; null: each event’s own marking */
+                                tlp: ("CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED") | null;
+                                /** @description Communities what arrives is shared with; empty: every community of the organisation */
+                                communityIds: string[];
+                                /** @description The header sent with every fetch (its value is never shown) */
+                                authHeader: string | null;
+                                hasAuthValue: boolean;
+                                /** @description The last pull’s job: its objects and events */
+                                lastPull: {
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "complete" | "failed";
+                                    total: number;
+                                    inserted: number;
+                                    duplicates: number;
+                                    rejected: number;
+                                    eventsPulled: number;
+                                    /** @description Events of the manifest newer than the cursor (known once the manifest was read) */
+                                    eventsListed: number | null;
+                                } | null;
+                                /** @description Events pulled over every pull of this feed */
+                                eventsPulled: number;
                             }[];
                         };
                     };
@@ -2397,6 +2418,10 @@ export interface paths {
                         intervalSeconds?: number;
                         /** @description Scheduled pulls on (default) or off */
                         enabled?: boolean;
+                        /** @description The request header sent with every fetch of the feed (e.g. Authorization); null: none (public feed). Kept when omitted */
+                        authHeader?: string | null;
+                        /** @description Its value (e.g. an API key), stored encrypted and never shown again. Required when a header is named for the first time; kept when omitted */
+                        authValue?: string;
                     };
                 };
             };
@@ -2427,6 +2452,139 @@ export interface paths {
                                 failures: number;
                                 nextPullAt: string;
                                 createdAt: string;
+                                /** @description The TLP applied to what arrives; null: each event’s own marking */
+                                tlp: ("CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED") | null;
+                                /** @description Communities what arrives is shared with; empty: every community of the organisation */
+                                communityIds: string[];
+                                /** @description The header sent with every fetch (its value is never shown) */
+                                authHeader: string | null;
+                                hasAuthValue: boolean;
+                                /** @description The last pull’s job: its objects and events */
+                                lastPull: {
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "complete" | "failed";
+                                    total: number;
+                                    inserted: number;
+                                    duplicates: number;
+                                    rejected: number;
+                                    eventsPulled: number;
+                                    /** @description Events of the manifest newer than the cursor (known once the manifest was read) */
+                                    eventsListed: number | null;
+                                } | null;
+                                /** @description Events pulled over every pull of this feed */
+                                eventsPulled: number;
+                            };
+                            ingest: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "stix" | "misp" | "misp-feed" | "csv";
+                                /** @enum {string} */
+                                status: "queued" | "running" | "complete" | "failed";
+                                filename: string | null;
+                                feedId: string | null;
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                total: number;
+                                inserted: number;
+                                duplicates: number;
+                                rejected: number;
+                                bytesRead: number;
+                                bytesTotal: number | null;
+                                /** @description 0..1 from bytes read, when the size is known */
+                                progress: number | null;
+                                errors: {
+                                    index?: number;
+                                    row?: number;
+                                    id?: string | null;
+                                    rule: string;
+                                    path: string;
+                                    message: string;
+                                }[];
+                                /** @description Errors beyond the stored list */
+                                errorsOmitted: number;
+                                message: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/intel/misp-feeds/{id}/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pull a MISP feed now, outside its schedule (409 while a pull is queued or running) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            feed: {
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                                intervalSeconds: number;
+                                enabled: boolean;
+                                /** @description Cursor: the newest event timestamp pulled without a gap; only newer events are fetched */
+                                lastTimestamp: number | null;
+                                lastPulledAt: string | null;
+                                lastSuccessAt: string | null;
+                                /** @description partial: some events could not be fetched (fetched again at the next pull) */
+                                lastStatus: ("queued" | "complete" | "partial" | "failed") | null;
+                                lastError: string | null;
+                                /** @description The ingest job of the last pull (GET /api/intel/ingests/:id) */
+                                lastIngestId: string | null;
+                                /** @description Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h) */
+                                failures: number;
+                                nextPullAt: string;
+                                createdAt: string;
+                                /** @description The TLP applied to what arrives; null: each event’s own marking */
+                                tlp: ("CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED") | null;
+                                /** @description Communities what arrives is shared with; empty: every community of the organisation */
+                                communityIds: string[];
+                                /** @description The header sent with every fetch (its value is never shown) */
+                                authHeader: string | null;
+                                hasAuthValue: boolean;
+                                /** @description The last pull’s job: its objects and events */
+                                lastPull: {
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "complete" | "failed";
+                                    total: number;
+                                    inserted: number;
+                                    duplicates: number;
+                                    rejected: number;
+                                    eventsPulled: number;
+                                    /** @description Events of the manifest newer than the cursor (known once the manifest was read) */
+                                    eventsListed: number | null;
+                                } | null;
+                                /** @description Events pulled over every pull of this feed */
+                                eventsPulled: number;
                             };
                             ingest: {
                                 /** Format: uuid */
@@ -2504,7 +2662,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a MISP feed’s interval or turn its scheduled pulls on or off */
+        /** Change a MISP feed: URL, sharing, interval, on/off, authentication header (only what is given) */
         patch: {
             parameters: {
                 query?: never;
@@ -2517,9 +2675,22 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * Format: uri
+                         * @description Another URL is another feed: its cursor and last outcome are forgotten and it is pulled at the next tick
+                         */
+                        url?: string;
+                        /** @description The TLP applied to what arrives; null: each event’s own marking */
+                        tlp?: ("CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED") | null;
+                        /** @description Communities what arrives is shared with; [] for every community of your organisation */
+                        communityIds?: string[];
                         intervalSeconds?: number;
                         /** @description Turning a feed on also forgets its failures (due at its next scheduled time) */
                         enabled?: boolean;
+                        /** @description The request header sent with every fetch of the feed (e.g. Authorization); null: none (public feed). Kept when omitted */
+                        authHeader?: string | null;
+                        /** @description Its value (e.g. an API key), stored encrypted and never shown again. Required when a header is named for the first time; kept when omitted */
+                        authValue?: string;
                     };
                 };
             };
@@ -2549,6 +2720,27 @@ export interface paths {
                             failures: number;
                             nextPullAt: string;
                             createdAt: string;
+                            /** @description The TLP applied to what arrives; null: each event’s own marking */
+                            tlp: ("CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED") | null;
+                            /** @description Communities what arrives is shared with; empty: every community of the organisation */
+                            communityIds: string[];
+                            /** @description The header sent with every fetch (its value is never shown) */
+                            authHeader: string | null;
+                            hasAuthValue: boolean;
+                            /** @description The last pull’s job: its objects and events */
+                            lastPull: {
+                                /** @enum {string} */
+                                status: "queued" | "running" | "complete" | "failed";
+                                total: number;
+                                inserted: number;
+                                duplicates: number;
+                                rejected: number;
+                                eventsPulled: number;
+                                /** @description Events of the manifest newer than the cursor (known once the manifest was read) */
+                                eventsListed: number | null;
+                            } | null;
+                            /** @description Events pulled over every pull of this feed */
+                            eventsPulled: number;
                         };
                     };
                 };

@@ -95,6 +95,34 @@ export class SecretBox {
 }
 
 /**
+ * Re-encrypts stored values under the box's current key (after a key change), one row at a time:
+ * `write` stores the new value; a value no configured key opens is left as it is, reported to `failed`
+ * and counted. Other errors are thrown.
+ */
+export async function reencryptAll<R extends { id: string }>(
+  box: SecretBox,
+  rows: R[],
+  o: { stored: (r: R) => string; aad: (r: R) => string; write: (r: R, enc: string) => Promise<void>; failed: (r: R, e: SecretError) => void },
+): Promise<{ reencrypted: number; failed: number }> {
+  let reencrypted = 0;
+  let failed = 0;
+  for (const r of rows) {
+    let plain: string;
+    try {
+      plain = box.decrypt(o.stored(r), o.aad(r));
+    } catch (e) {
+      if (!(e instanceof SecretError)) throw e;
+      failed++;
+      o.failed(r, e);
+      continue;
+    }
+    await o.write(r, box.encrypt(plain, o.aad(r)));
+    reencrypted++;
+  }
+  return { reencrypted, failed };
+}
+
+/**
  * The node's SecretBox from the configuration: SECRETS_KEY, else DATA_DIR/secrets.key (generated once,
  * 0600). `generated` says the key came from the data directory (fine for PGlite, one node; with
  * PostgreSQL and several nodes every node needs the same SECRETS_KEY).

@@ -149,7 +149,7 @@ export function createIntelModule(core: Core, directory: DirectoryService): Ramp
     routes: api.routes,
     rootRoutes: taxii.rootRoutes,
     referenceData: taxii.referenceData,
-    rotateSecrets: taxii.rotateSecrets,
+    rotateSecrets: async () => [...(await taxii.rotateSecrets()), await api.rotateSecrets()],
     stop: async () => {
       await api.stop?.();
       await taxii.stop?.();

@@ -12,7 +12,8 @@ import type { ShareOptions } from './intel.store.ts';
 import { BatchBuilder, writeBatch, type BatchItem, type PreparedBatch } from './ingest.batch.ts';
 import { orgIdentityId } from './intel.service.ts';
 import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts';
-import { recordMispFeedPull } from './misp-feeds.ts';
+import { mispFeedHeaders, recordMispFeedPull } from './misp-feeds.ts';
+import { SecretError } from '../../core/secrets.ts';
 import { createMispFeedRepo } from './misp-feeds.repo.ts';
 
 /**
@@ -279,7 +280,14 @@ export function createIngestRunner(deps: IntelDeps) {
     const feed = row.feedId ? await createMispFeedRepo(db).get(row.feedId) : null;
     if (!feed) throw new IngestInputError('the feed was removed');
     const base = feed.url.endsWith('/') ? feed.url : `${feed.url}/`;
-    const manifest = parseMispFeedManifest(await fetchJson(new URL('manifest.json', base)));
+    let headers: Record<string, string>;
+    try {
+      headers = mispFeedHeaders(deps.core, feed);
+    } catch (e) {
+      if (!(e instanceof SecretError)) throw e;
+      throw new IngestInputError(`cannot read this feed’s ${feed.authHeader ?? 'authentication'} value: ${e.message} (enter it again)`);
+    }
+    const manifest = parseMispFeedManifest(await fetchJson(new URL('manifest.json', base), headers));
     const todo = mispFeedEventsSince(manifest, feed.lastTimestamp);
     p.bytesTotal = todo.length;
     let highWater: number | null = null;
@@ -289,7 +297,7 @@ export function createIngestRunner(deps: IntelDeps) {
     for (const entry of todo) {
       let ev: unknown;
       try {
-        ev = await fetchJson(new URL(mispFeedEventPath(entry.uuid), base));
+        ev = await fetchJson(new URL(mispFeedEventPath(entry.uuid), base), headers);
       } catch (e) {
         failed = true;
         fetchErrors.push(`${mispFeedEventPath(entry.uuid)}: ${(e as Error).message}`);
@@ -314,10 +322,10 @@ export class IngestInputError extends Error {
   }
 }
 
-/** GET a JSON document over http(s), with a timeout and a size cap. */
-export async function fetchJson(url: URL): Promise<unknown> {
+/** GET a JSON document over http(s), with a timeout and a size cap (and the feed's authentication header, if any). */
+export async function fetchJson(url: URL, headers: Record<string, string> = {}): Promise<unknown> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new IngestInputError(`only http and https feeds are allowed (${url.protocol})`);
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow', headers: { accept: 'application/json' } });
+  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow', headers: { ...headers, accept: 'application/json' } });
   if (!res.ok) throw new IngestInputError(`GET ${url.pathname} answered ${res.status}`);
   const len = Number(res.headers.get('content-length') ?? 0);
   if (len > MAX_MISP_BYTES) throw new IngestInputError(`GET ${url.pathname}: larger than ${MAX_MISP_BYTES / 1048576} MB`);

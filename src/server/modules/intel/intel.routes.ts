@@ -6,7 +6,7 @@ import type { IntelDeps } from './index.ts';
 import { createIntelService } from './intel.service.ts';
 import { createIngestService, MAX_UPLOAD_BYTES } from './ingest.service.ts';
 import { createIngestRunner, INGEST_JOB } from './ingest.job.ts';
-import { createMispFeedService, MISP_FEED_TICK_JOB } from './misp-feeds.ts';
+import { createMispFeedService, MISP_FEED_TICK_JOB, type MispFeedService } from './misp-feeds.ts';
 import {
   Bundle,
   Created,
@@ -39,7 +39,7 @@ const tags = ['intel'];
  * The intel REST API (/api/intel) and its ingest job. The job is defined here, when the module is
  * created: boot.ts creates modules before it starts the job workers.
  */
-export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => Promise<void>; stop?: () => Promise<void> } {
+export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => Promise<void>; rotateSecrets: () => ReturnType<MispFeedService['rotateSecrets']>; stop?: () => Promise<void> } {
   const service = createIntelService(deps);
   const ingests = createIngestService(deps, service);
   const runner = createIngestRunner(deps);
@@ -49,6 +49,7 @@ export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => P
   deps.core.jobs.define({ name: MISP_FEED_TICK_JOB, cron: '* * * * *', retryLimit: 0, handler: async () => void (await feeds.tick()) });
 
   return {
+    rotateSecrets: () => feeds.rotateSecrets(),
     routes: async (scope: FastifyInstance) => {
       scope.addContentTypeParser(/^application\/(stix|taxii)\+json/, { parseAs: 'string' }, (_req, body, done) => {
         try {
@@ -134,7 +135,10 @@ export function intelApi(deps: IntelDeps): { routes: (app: FastifyInstance) => P
       app.get('/intel/misp-feeds', { schema: { tags, summary: "Your organisation's MISP feeds, with their schedule and last pull", response: { 200: z.object({ items: z.array(MispFeed) }) } } }, async (req) => ({
         items: await feeds.list(req.actor),
       }));
-      app.patch('/intel/misp-feeds/:id', { schema: { tags, summary: 'Change a MISP feed’s interval or turn its scheduled pulls on or off', params: IngestIdParams, body: MispFeedPatch, response: { 200: MispFeed } } }, async (req) =>
+      app.post('/intel/misp-feeds/:id/pull', { schema: { tags, summary: 'Pull a MISP feed now, outside its schedule (409 while a pull is queued or running)', params: IngestIdParams, response: { 202: MispFeedPull } } }, async (req, reply) =>
+        reply.code(202).send(await feeds.pullNow(req.actor, req.params.id)),
+      );
+      app.patch('/intel/misp-feeds/:id', { schema: { tags, summary: 'Change a MISP feed: URL, sharing, interval, on/off, authentication header (only what is given)', params: IngestIdParams, body: MispFeedPatch, response: { 200: MispFeed } } }, async (req) =>
         feeds.update(req.actor, req.params.id, req.body),
       );
       app.delete('/intel/misp-feeds/:id', { schema: { tags, summary: 'Forget a MISP feed (the objects it brought stay)', params: IngestIdParams, response: { 204: z.null() } } }, async (req, reply) => {

@@ -245,20 +245,44 @@ export const CsvPreview = z.object({
   rows: z.array(z.array(z.string())),
 });
 
+const MispFeedUrl = z.url({ protocol: /^https?$/ }).max(2000).describe('Feed base URL (the directory holding manifest.json)');
+const MispFeedInterval = z.number().int().min(60).max(7 * 86400);
+const MispFeedAuth = {
+  authHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'a header name: letters, digits and - _ . only')
+    .max(100)
+    .nullable()
+    .optional()
+    .describe('The request header sent with every fetch of the feed (e.g. Authorization); null: none (public feed). Kept when omitted'),
+  authValue: z
+    .string()
+    .min(1)
+    .max(4000)
+    .regex(/^[^\r\n]*$/, 'one line')
+    .optional()
+    .describe('Its value (e.g. an API key), stored encrypted and never shown again. Required when a header is named for the first time; kept when omitted'),
+};
+
 export const MispFeedBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2000).describe('Feed base URL (the directory holding manifest.json)'),
+  url: MispFeedUrl,
   tlp: TlpEnum.optional(),
   communityIds: z.array(Uuid).max(100).optional(),
   recipientOrgIds: z.array(Uuid).max(500).optional(),
   recipientUserIds: z.array(Uuid).max(500).optional(),
-  intervalSeconds: z.number().int().min(60).max(7 * 86400).optional().describe('Pull the feed every this many seconds (default 3600; kept when omitted on an existing feed)'),
+  intervalSeconds: MispFeedInterval.optional().describe('Pull the feed every this many seconds (default 3600; kept when omitted on an existing feed)'),
   enabled: z.boolean().optional().describe('Scheduled pulls on (default) or off'),
+  ...MispFeedAuth,
 });
 export type MispFeedBody = z.infer<typeof MispFeedBody>;
 
 export const MispFeedPatch = z.strictObject({
-  intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(),
+  url: MispFeedUrl.optional().describe('Another URL is another feed: its cursor and last outcome are forgotten and it is pulled at the next tick'),
+  tlp: TlpEnum.nullable().optional().describe('The TLP applied to what arrives; null: each event’s own marking'),
+  communityIds: z.array(Uuid).max(100).optional().describe('Communities what arrives is shared with; [] for every community of your organisation'),
+  intervalSeconds: MispFeedInterval.optional(),
   enabled: z.boolean().optional().describe('Turning a feed on also forgets its failures (due at its next scheduled time)'),
+  ...MispFeedAuth,
 });
 export type MispFeedPatch = z.infer<typeof MispFeedPatch>;
 
@@ -276,5 +300,22 @@ export const MispFeed = z.object({
   failures: z.number().int().describe('Consecutive failed pulls; the next one waits 1, 2, 4… minutes (at most 6 h)'),
   nextPullAt: z.string(),
   createdAt: z.string(),
+  tlp: TlpEnum.nullable().describe('The TLP applied to what arrives; null: each event’s own marking'),
+  communityIds: z.array(Uuid).describe('Communities what arrives is shared with; empty: every community of the organisation'),
+  authHeader: z.string().nullable().describe('The header sent with every fetch (its value is never shown)'),
+  hasAuthValue: z.boolean(),
+  lastPull: z
+    .object({
+      status: z.enum(['queued', 'running', 'complete', 'failed']),
+      total: z.number().int(),
+      inserted: z.number().int(),
+      duplicates: z.number().int(),
+      rejected: z.number().int(),
+      eventsPulled: z.number().int(),
+      eventsListed: z.number().int().nullable().describe('Events of the manifest newer than the cursor (known once the manifest was read)'),
+    })
+    .nullable()
+    .describe('The last pull’s job: its objects and events'),
+  eventsPulled: z.number().int().describe('Events pulled over every pull of this feed'),
 });
 export const MispFeedPull = z.object({ feed: MispFeed, ingest: Ingest });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,8 @@ import { createIngestService } from './ingest.service.ts';
 import { createIntelRepo } from './intel.repo.ts';
 import { createIntelService } from './intel.service.ts';
 import { createMispFeedService, MISP_FEED_TICK_JOB } from './misp-feeds.ts';
+import { mispFeedSecretAad } from './misp-feeds.repo.ts';
+import { SecretBox } from '../../core/secrets.ts';
 
 /**
  * Scheduled MISP feeds: the tick job's work (`tick()`) is invoked directly and the controllable clock
@@ -56,6 +58,7 @@ beforeAll(async () => {
   runner = createIngestRunner(deps);
   server = http.createServer((req, res) => {
     hits.push(req.url!);
+    if (req.url!.startsWith('/secret/') && req.headers['x-feed-key'] !== 's3cret') return void res.writeHead(401).end();
     const body = served.get(req.url!);
     res.writeHead(body ? 200 : 500, { 'content-type': 'application/json' }).end(body ?? '{"error":"down"}');
   });
@@ -80,6 +83,12 @@ interface FeedView {
   lastIngestId: string | null;
   failures: number;
   nextPullAt: string;
+  tlp: string | null;
+  communityIds: string[];
+  authHeader: string | null;
+  hasAuthValue: boolean;
+  lastPull: { status: string; total: number; inserted: number; duplicates: number; rejected: number; eventsPulled: number; eventsListed: number | null } | null;
+  eventsPulled: number;
 }
 
 const feedOf = async (id: string): Promise<FeedView> => ((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items as FeedView[]).find((f) => f.id === id)!;
@@ -198,5 +207,102 @@ describe('scheduled MISP feeds', () => {
     expect((await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${good}`, { intervalSeconds: 5 })).statusCode).toBe(400);
     expect((await w.as('GA_ANALYST').delete(`/api/intel/misp-feeds/${bad}`)).statusCode).toBe(204);
     expect((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items.map((x: FeedView) => x.id)).toEqual([good]);
+  });
+});
+
+describe('MISP feeds for the page: authentication header, pull now, edit, counts', () => {
+  let secret: string;
+
+  test('a feed behind a header: the value is stored encrypted, sent with every fetch, never shown', async () => {
+    publish('secret', [event(1_700_001_000)]);
+    const bad = await w.as('GA_ANALYST').post('/api/intel/misp-feeds', { url: `${origin}/secret/`, authHeader: 'x-feed-key' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.problems).toEqual([expect.objectContaining({ path: 'body.authValue' })]);
+    expect((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items.some((f: FeedView) => f.url.includes('/secret/'))).toBe(false);
+
+    const a = await w.as('GA_ANALYST').post('/api/intel/misp-feeds', { url: `${origin}/secret/`, authHeader: 'x-feed-key', authValue: 's3cret', tlp: 'GREEN' });
+    expect(a.statusCode, a.body).toBe(202);
+    expect(a.body).not.toContain('s3cret');
+    secret = a.json().feed.id;
+    const stored = await sql<{ v: string }>`SELECT auth_value_enc AS v FROM intel_misp_feeds WHERE id = ${secret}::uuid`.execute(r.core.database.db);
+    expect(stored.rows[0]!.v).toMatch(/^v1:/);
+    expect(stored.rows[0]!.v).not.toContain('s3cret');
+    const done = await runPull(secret);
+    expect(done.status, JSON.stringify(done)).toBe('complete');
+    const f = await feedOf(secret);
+    expect(f).toMatchObject({ authHeader: 'x-feed-key', hasAuthValue: true, tlp: 'GREEN', communityIds: [], lastStatus: 'complete', eventsPulled: 1 });
+    expect(f.lastPull).toMatchObject({ status: 'complete', eventsPulled: 1, eventsListed: 1, rejected: 0, inserted: done.inserted });
+    expect(f.lastPull!.inserted).toBeGreaterThan(5);
+  });
+
+  test('pull now queues a pull (409 while one is in flight); the wrong header value fails the pull, saying so', async () => {
+    const p = await w.as('GA_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {});
+    expect(p.statusCode, p.body).toBe(202);
+    expect(p.json().feed).toMatchObject({ lastStatus: 'queued', lastIngestId: p.json().ingest.id });
+    expect((await w.as('GA_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {})).statusCode).toBe(409);
+    const v = await runPull(secret);
+    expect(v).toMatchObject({ status: 'complete', total: 0 });
+    expect((await feedOf(secret)).eventsPulled).toBe(1);
+
+    const e = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { authValue: 'wrong' });
+    expect(e.statusCode, e.body).toBe(200);
+    expect(e.json()).toMatchObject({ authHeader: 'x-feed-key', hasAuthValue: true });
+    await w.as('GA_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {});
+    await runPull(secret);
+    expect(await feedOf(secret)).toMatchObject({ lastStatus: 'failed', lastError: expect.stringMatching(/manifest\.json answered 401/) });
+  });
+
+  test('edit: a new URL is another feed (cursor and outcome forgotten); sharing changes; the header can be removed', async () => {
+    publish('moved', [event(1_700_002_000)]);
+    const community = w.community.OFFICIALS;
+    const e = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { url: `${origin}/moved/`, authHeader: null, tlp: null, intervalSeconds: 900, enabled: false, communityIds: [community] });
+    expect(e.statusCode, e.body).toBe(200);
+    expect(e.json()).toMatchObject({ url: `${origin}/moved/`, authHeader: null, hasAuthValue: false, tlp: null, communityIds: [community], intervalSeconds: 900, enabled: false, lastTimestamp: null, lastStatus: null, lastError: null, failures: 0 });
+    await w.as('GA_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {});
+    const moved = await runPull(secret);
+    expect(moved.status).toBe('complete');
+    expect(moved.inserted).toBeGreaterThan(5);
+  });
+
+  test('bad edits are 400 naming the field, nothing written', async () => {
+    const before = await feedOf(secret);
+    const taken = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { url: `${origin}/good/`, intervalSeconds: 120 });
+    expect(taken.statusCode).toBe(400);
+    expect(taken.json().error.details.problems).toEqual([expect.objectContaining({ path: 'body.url' })]);
+    const noValue = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { authHeader: 'Authorization', intervalSeconds: 120 });
+    expect(noValue.json().error.details.problems).toEqual([expect.objectContaining({ path: 'body.authValue' })]);
+    const notMine = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { communityIds: [randomUUID()] });
+    expect(notMine.json().error.details.problems).toEqual([expect.objectContaining({ path: 'body.communityIds.0' })]);
+    const badHeader = await w.as('GA_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { authHeader: 'two words', authValue: 'x' });
+    expect(badHeader.statusCode).toBe(400);
+    expect(JSON.stringify(badHeader.json().error)).toContain('authHeader');
+    expect(await feedOf(secret)).toEqual(before);
+  });
+
+  test('an organisation’s feeds are its own: another organisation’s analyst gets 404; a member may read, not pull', async () => {
+    for (const res of [
+      await w.as('AZ_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {}),
+      await w.as('AZ_ANALYST').patch(`/api/intel/misp-feeds/${secret}`, { authHeader: null }),
+      await w.as('HUB_ANALYST').post(`/api/intel/misp-feeds/${secret}/pull`, {}),
+    ])
+      expect(res.statusCode).toBe(404);
+    expect((await w.as('AZ_ANALYST').get('/api/intel/misp-feeds')).json().items.map((f: FeedView) => f.id)).not.toContain(secret);
+    expect((await w.as('FULTON_MEMBER').post(`/api/intel/misp-feeds/${secret}/pull`, {})).statusCode).toBe(403);
+    expect((await w.as('GA_ANALYST').post(`/api/intel/misp-feeds/${randomUUID()}/pull`, {})).statusCode).toBe(404);
+  });
+
+  test('key rotation re-encrypts the header values stored under the previous key', async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const enc = new SecretBox(oldKey).encrypt('s3cret', mispFeedSecretAad(secret));
+    await sql`UPDATE intel_misp_feeds SET auth_header = 'x-feed-key', auth_value_enc = ${enc} WHERE id = ${secret}::uuid`.execute(r.core.database.db);
+    const box = new SecretBox(newKey, [oldKey]);
+    const rotating = { ...deps, core: { ...deps.core, secrets: box } };
+    const svc = (d: IntelDeps) => createMispFeedService(d, createIntelService(d), createIngestService(d, createIntelService(d)));
+    expect(await svc(rotating).rotateSecrets()).toEqual({ what: 'MISP feed header values', reencrypted: 1, failed: 0 });
+    const stored = (await sql<{ v: string }>`SELECT auth_value_enc AS v FROM intel_misp_feeds WHERE id = ${secret}::uuid`.execute(r.core.database.db)).rows[0]!.v;
+    expect(stored.split(':')[1]).toBe(box.keyId);
+    expect(box.decrypt(stored, mispFeedSecretAad(secret))).toBe('s3cret');
+    // a value no configured key opens is counted, not lost
+    expect(await svc({ ...deps, core: { ...deps.core, secrets: new SecretBox(randomBytes(32)) } }).rotateSecrets()).toMatchObject({ reencrypted: 0, failed: 1 });
   });
 });

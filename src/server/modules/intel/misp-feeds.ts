@@ -1,6 +1,7 @@
 import { systemActor, type Actor } from '../../core/access/actor.ts';
 import { audit } from '../../core/audit/audit.ts';
-import { withTx } from '../../core/db.ts';
+import { withTx, type DbOrTx } from '../../core/db.ts';
+import type { Tlp } from '../../core/access/tlp.ts';
 import { errors } from '../../core/http/errors.ts';
 import type { IntelDeps } from './index.ts';
 import type { IngestOptions } from './ingest.job.ts';
@@ -8,7 +9,8 @@ import type { IngestService } from './ingest.service.ts';
 import type { IntelService } from './intel.service.ts';
 import { requireReader, requireSharer } from './intel.service.ts';
 import type { MispFeedBody, MispFeedPatch } from './intel.schemas.ts';
-import { createMispFeedRepo, type MispFeedRow } from './misp-feeds.repo.ts';
+import { createMispFeedRepo, mispFeedSecretAad, type MispFeedRow } from './misp-feeds.repo.ts';
+import { reencryptAll } from '../../core/secrets.ts';
 import { backoffSeconds } from './taxii/taxii.subscriptions.ts';
 
 /**
@@ -27,6 +29,7 @@ export const STALE_PULL_MS = 6 * 3600 * 1000;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function mispFeedView(f: MispFeedRow) {
+  const share = ((f.options as { share?: { tlp?: Tlp; communityIds?: string[] } }).share ?? {});
   return {
     id: f.id,
     url: f.url,
@@ -41,7 +44,19 @@ export function mispFeedView(f: MispFeedRow) {
     failures: f.failures,
     nextPullAt: f.nextPullAt.toISOString(),
     createdAt: f.createdAt.toISOString(),
+    tlp: share.tlp ?? null,
+    communityIds: share.communityIds ?? [],
+    authHeader: f.authHeader,
+    hasAuthValue: f.authValueEnc !== null,
+    lastPull: f.lastPull,
+    eventsPulled: f.eventsPulled,
   };
+}
+
+/** The header to send with every fetch of the feed (decrypted), or none. A value no configured key opens throws SecretError. */
+export function mispFeedHeaders(core: IntelDeps['core'], f: MispFeedRow): Record<string, string> {
+  if (!f.authHeader || !f.authValueEnc) return {};
+  return { [f.authHeader]: core.secrets.decrypt(f.authValueEnc, mispFeedSecretAad(f.id)) };
 }
 
 export function createMispFeedService(deps: IntelDeps, intel: IntelService, ingests: IngestService) {
@@ -56,6 +71,18 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
       { kind: 'misp-feed', filename: feed.url, filePath: null, bytesTotal: null, options: feed.options as unknown as IngestOptions, feedId: feed.id },
       (tx, ingestId) => repo.queued(tx, feed.id, ingestId),
     );
+  }
+
+  /** Stores the feed's header as asked (in the caller's transaction): a name needs a value, the first time. */
+  async function saveAuth(tx: DbOrTx, f: { id: string; authHeader: string | null; authValueEnc: string | null }, b: { authHeader?: string | null; authValue?: string | undefined }) {
+    if (b.authHeader === undefined && b.authValue === undefined) return;
+    const header = b.authHeader === undefined ? f.authHeader : b.authHeader;
+    if (header === null) {
+      if (b.authValue !== undefined) throw errors.validation([{ path: 'body.authHeader', message: 'name the header the value is sent in (e.g. Authorization)' }]);
+      return repo.setAuth(tx, f.id, null, null);
+    }
+    if (b.authValue === undefined && !f.authValueEnc) throw errors.validation([{ path: 'body.authValue', message: `the value to send in ${header}` }]);
+    await repo.setAuth(tx, f.id, header, b.authValue === undefined ? f.authValueEnc : core.secrets.encrypt(b.authValue, mispFeedSecretAad(f.id)));
   }
 
   async function own(actor: Actor, id: string, write: boolean): Promise<MispFeedRow> {
@@ -76,7 +103,8 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
       const options = ingests.optionsFor(actor, b);
       const feedId = await withTx(db, async (tx) => {
         const id = await repo.upsert(tx, { orgId: actor.orgId, url: url.toString(), options: options as unknown as Record<string, unknown>, createdBy: actor.userId, intervalSeconds: b.intervalSeconds, enabled: b.enabled });
-        await audit(tx, actor, { action: 'intel.misp-feed.save', subjectType: 'intel_misp_feed', subjectId: id, details: { url: url.toString(), intervalSeconds: b.intervalSeconds ?? null } });
+        await saveAuth(tx, (await repo.get(id, tx))!, b);
+        await audit(tx, actor, { action: 'intel.misp-feed.save', subjectType: 'intel_misp_feed', subjectId: id, details: { url: url.toString(), intervalSeconds: b.intervalSeconds ?? null, authHeader: b.authHeader ?? null } });
         return id;
       });
       const ingest = await queuePull(actor, (await repo.get(feedId))!);
@@ -89,13 +117,36 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
       return (await repo.list(actor.orgId)).map(mispFeedView);
     },
 
+    /** Changes the feed: URL, sharing (TLP, communities), interval, on/off, authentication; only what is given. */
     async update(actor: Actor, id: string, p: MispFeedPatch) {
-      await own(actor, id, true);
+      requireSharer(actor);
+      const f = await own(actor, id, true);
+      let options: IngestOptions | undefined;
+      if (p.tlp !== undefined || p.communityIds !== undefined) {
+        const old = (f.options as unknown as IngestOptions).share ?? {};
+        const tlp = p.tlp === undefined ? old.tlp : (p.tlp ?? undefined);
+        const communityIds = p.communityIds === undefined ? old.communityIds : p.communityIds.length ? p.communityIds : undefined;
+        const req = { ...old, tlp, communityIds };
+        await intel.shareFor(actor, req, 'misp-feed', 'body.');
+        options = ingests.optionsFor(actor, req);
+      }
       await withTx(db, async (tx) => {
-        await repo.update(tx, id, p);
-        await audit(tx, actor, { action: 'intel.misp-feed.update', subjectType: 'intel_misp_feed', subjectId: id, details: { ...p } });
+        const ok = await repo.update(tx, id, { url: p.url === undefined ? undefined : new URL(p.url).toString(), options: options as unknown as Record<string, unknown> | undefined, intervalSeconds: p.intervalSeconds, enabled: p.enabled });
+        if (!ok) throw errors.validation([{ path: 'body.url', message: 'your organisation already has a feed at this URL' }]);
+        await saveAuth(tx, f, p);
+        const { authValue, ...shown } = p;
+        await audit(tx, actor, { action: 'intel.misp-feed.update', subjectType: 'intel_misp_feed', subjectId: id, details: { ...shown, ...(authValue === undefined ? {} : { authValue: 'changed' }) } });
       });
       return mispFeedView((await repo.get(id))!);
+    },
+
+    /** Queues a pull now (outside the schedule); 409 while a pull of the feed is queued or running. */
+    async pullNow(actor: Actor, id: string) {
+      requireSharer(actor);
+      const f = await own(actor, id, true);
+      if (await repo.inFlight(id, STALE_PULL_MS)) throw errors.conflict('INTEL_MISP_FEED_BUSY', 'A pull of this feed is already queued or running');
+      const ingest = await queuePull(actor, f);
+      return { feed: mispFeedView((await repo.get(id))!), ingest };
     },
 
     async remove(actor: Actor, id: string) {
@@ -106,11 +157,27 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
       });
     },
 
+    /**
+     * Re-encrypts every header value stored under another key than SECRETS_KEY (after a key change; the
+     * old key in SECRETS_DECRYPT_KEYS). A value no configured key opens is left and counted in `failed`.
+     */
+    async rotateSecrets() {
+      return withTx(db, async (tx) => {
+        const { reencrypted, failed } = await reencryptAll(core.secrets, await repo.authNotUnder(tx, core.secrets.keyId), {
+          stored: (r) => r.authValueEnc,
+          aad: (r) => mispFeedSecretAad(r.id),
+          write: (r, enc) => repo.setAuthValue(tx, r.id, enc),
+          failed: (r, e) => core.log.warn({ feed: r.id, err: e.message }, 'MISP feeds: a stored header value cannot be re-encrypted'),
+        });
+        return { what: 'MISP feed header values', reencrypted, failed };
+      });
+    },
+
     /** The scheduled job's work: queues a pull of every due feed (as the system, for the feed's organisation). Answers the feed ids queued. */
     async tick(limit = 200): Promise<string[]> {
       const now = core.clock.now();
       const queued: string[] = [];
-      for (const f of await repo.due(now, new Date(now.getTime() - STALE_PULL_MS), limit)) {
+      for (const f of await repo.due(now, STALE_PULL_MS, limit)) {
         await queuePull({ ...systemActor('misp-feed-scheduler'), orgId: f.orgId }, f);
         queued.push(f.id);
       }

@@ -4,7 +4,7 @@ import { audit } from '../../../core/audit/audit.ts';
 import { withTx } from '../../../core/db.ts';
 import { errors } from '../../../core/http/errors.ts';
 import type { Core } from '../../../core/module.ts';
-import { SecretError } from '../../../core/secrets.ts';
+import { reencryptAll, SecretError } from '../../../core/secrets.ts';
 import type { DirectoryService } from '../../directory/index.ts';
 import type { IntelRepo, StoredObjectRow } from '../intel.repo.ts';
 import { prepareObject, storeRows, type ShareOptions } from '../intel.store.ts';
@@ -236,22 +236,12 @@ export function createSubscriptionService({ core, intelRepo, repo, directory }: 
      */
     async rotateSecrets() {
       return withTx(db, async (tx) => {
-        let reencrypted = 0;
-        let failed = 0;
-        for (const r of await repo.passwordsNotUnder(tx, core.secrets.keyId)) {
-          const aad = subscriptionSecretAad(r.id);
-          let plain: string;
-          try {
-            plain = core.secrets.decrypt(r.passwordEnc, aad);
-          } catch (e) {
-            if (!(e instanceof SecretError)) throw e;
-            failed++;
-            core.log.warn({ subscription: r.id, err: e.message }, 'taxii client: a stored password cannot be re-encrypted');
-            continue;
-          }
-          await repo.setPasswordEnc(tx, r.id, core.secrets.encrypt(plain, aad));
-          reencrypted++;
-        }
+        const { reencrypted, failed } = await reencryptAll(core.secrets, await repo.passwordsNotUnder(tx, core.secrets.keyId), {
+          stored: (r) => r.passwordEnc,
+          aad: (r) => subscriptionSecretAad(r.id),
+          write: (r, enc) => repo.setPasswordEnc(tx, r.id, enc),
+          failed: (r, e) => core.log.warn({ subscription: r.id, err: e.message }, 'taxii client: a stored password cannot be re-encrypted'),
+        });
         return { what: 'TAXII subscription passwords', reencrypted, failed };
       });
     },
