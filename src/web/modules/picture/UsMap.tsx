@@ -1,6 +1,7 @@
 import { useMemo, type KeyboardEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { geoAlbersUsa, geoPath } from 'd3-geo';
+import { geoPath } from 'd3-geo';
+import { geoAlbersUsaTerritories } from 'd3-composite-projections';
 import { feature } from 'topojson-client';
 import type { Topology, GeometryCollection } from 'topojson-specification';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
@@ -31,7 +32,9 @@ export function useAtlas() {
 /**
  * A choropleth of the United States (or of one state's counties) drawn in the browser with d3-geo:
  * every area is a focusable button named by its name and posture; Enter or a click calls onSelect.
- * Territories the Albers USA projection does not place (Puerto Rico, Guam…) are in the table only.
+ * The projection is d3-composite-projections' Albers USA with territories: Alaska, Hawaii, Puerto
+ * Rico, the U.S. Virgin Islands, Guam, the Northern Mariana Islands and American Samoa in insets,
+ * whose frames are drawn (decoration, hidden from assistive technology).
  */
 export function UsMap({ atlas, areas, stateFips, onSelect, selected, label }: {
   atlas: Atlas;
@@ -50,10 +53,10 @@ export function UsMap({ atlas, areas, stateFips, onSelect, selected, label }: {
     const outline = states.features.find((f) => String(f.id) === stateFips);
     return { features: counties, fit: { type: 'FeatureCollection', features: outline ? [outline] : counties } as FeatureCollection<Geometry, Props> };
   }, [atlas, stateFips]);
-  const path = useMemo(() => {
-    const projection = geoAlbersUsa().fitExtent([[8, 8], [W - 8, H - 8]], shapes.fit);
-    return geoPath(projection);
-  }, [shapes]);
+  const { path, insets } = useMemo(() => {
+    const projection = geoAlbersUsaTerritories().fitExtent([[8, 8], [W - 8, H - 8]], shapes.fit);
+    return { path: geoPath(projection), insets: stateFips ? null : projection.getCompositionBorders() };
+  }, [shapes, stateFips]);
 
   const onKey = (fips: string) => (e: KeyboardEvent<SVGPathElement>) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -64,6 +67,7 @@ export function UsMap({ atlas, areas, stateFips, onSelect, selected, label }: {
 
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="picture-map" role="group" aria-label={label}>
+      {insets ? <path d={insets} className="picture-insets" fill="none" aria-hidden="true" /> : null}
       {shapes.features.map((f: Feature<Geometry, Props>) => {
         const fips = String(f.id);
         const a = byFips.get(fips);
