@@ -47,6 +47,9 @@ export interface AlertRow {
   updatedAt: Date;
 }
 
+/** How many edges alert_ack_minute_edges() has (migrations/0312): alert_ack_minutes.le holds one count per edge. */
+export const ACK_MINUTE_EDGES = 52;
+
 const COLS = sql`a.id, a.number, a.kind, a.status, a.revision, a.level, a.title, a.summary, a.body_md AS "bodyMd", a.body_html AS "bodyHtml",
   a.technical_details AS "technicalDetails", a.affected_sectors AS "affectedSectors", a.affected_products AS "affectedProducts",
   a.affected_fips AS "affectedFips", a.stix_refs AS "stixRefs", a.recommended_actions AS "recommendedActions", a.references_ AS "references",
@@ -469,15 +472,30 @@ export function createAlertsRepo(db: Db) {
       // sector: alerts targeted at that kind of organisation, or naming it among the affected sectors
       if (q.sector) where.push(sql`(a.target->'orgKinds' ? ${q.sector} OR ${q.sector} = ANY(a.affected_sectors))`);
       const cond = sql.join(where, sql` AND `);
+      // Time to acknowledge: median and p90 exactly as percentile_cont over the minutes from publication of every
+      // acknowledgement of the visible alerts in range, from alert_ack_minutes (migrations/0312: per alert, its
+      // minutes sorted and how many are <= each edge). Summing those counts over the visible alerts tells which
+      // bucket between two edges holds each rank percentile_cont reads; only that bucket's minutes (a slice of
+      // each alert's sorted array) are sorted, not every delay of the range. Visibility: visibleTo on the alert.
+      const le = sql.join(Array.from({ length: ACK_MINUTE_EDGES }, (_, i) => sql`coalesce(sum(v.le[${sql.lit(i + 1)}]), 0)`));
       const [days, tta] = await Promise.all([
         sql<{ day: string; level: AlertLevel; n: number }>`SELECT to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, a.level, count(*)::int AS n
           FROM alerts a WHERE ${cond} GROUP BY 1, 2 ORDER BY 1`.execute(db),
-        // both percentiles from one sort, of double precision minutes (extract() would give numeric, slower to sort)
-        sql<{ n: number; p: number[] | null }>`SELECT count(*)::int AS n,
-            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', k.at - a.published_at) / 60) AS p
-          FROM alerts a JOIN alert_acks k ON k.alert_id = a.id
-          -- the acknowledgements of the alerts in range only, by index (not a scan of every acknowledgement)
-          WHERE ${cond} AND k.alert_id = ANY (ARRAY(SELECT a.id FROM alerts a WHERE ${cond}))`.execute(db),
+        sql<{ n: number; p: number[] }>`
+          WITH v AS MATERIALIZED (SELECT r.minutes, r.le FROM alerts a JOIN alert_ack_minutes r ON r.alert_id = a.id WHERE ${cond}),
+          t AS (SELECT coalesce(sum(cardinality(v.minutes)), 0)::int AS n, ARRAY[${le}]::int[] AS le FROM v),
+          -- percentile_cont reads the values at ranks floor(p(n-1)) and the next one (0-based), and interpolates
+          k AS (SELECT q.o, floor(q.p * (t.n - 1))::int AS lo, q.p * (t.n - 1) - floor(q.p * (t.n - 1)) AS frac, t.n, t.le
+                FROM t, unnest(ARRAY[0.5, 0.9]::float8[]) WITH ORDINALITY q(p, o) WHERE t.n > 0),
+          -- the buckets holding those two ranks: bucket b has the values above edge b-1 up to edge b (the last: above the last edge)
+          b AS (SELECT k.*, (SELECT count(*)::int FROM unnest(k.le) c WHERE c <= k.lo) + 1 AS b1,
+                  (SELECT count(*)::int FROM unnest(k.le) c WHERE c <= least(k.lo + 1, k.n - 1)) + 1 AS b2 FROM k),
+          x AS MATERIALIZED (SELECT b.o, b.frac, ARRAY(
+                  SELECT m FROM v, unnest(v.minutes[coalesce(v.le[b.b1 - 1], 0) + 1 : coalesce(v.le[b.b2], cardinality(v.minutes))]) m
+                  ORDER BY m OFFSET b.lo - coalesce(b.le[b.b1 - 1], 0) LIMIT 2) AS xs FROM b)
+          SELECT t.n, ARRAY(SELECT CASE WHEN x.frac = 0 OR cardinality(x.xs) < 2 THEN x.xs[1] ELSE x.xs[1] + (x.xs[2] - x.xs[1]) * x.frac END
+                            FROM x ORDER BY x.o) AS p
+          FROM t`.execute(db),
       ]);
       const t = tta.rows[0]!;
       return { days: days.rows, tta: { n: t.n, median: t.p?.[0] ?? null, p90: t.p?.[1] ?? null } };

@@ -6,6 +6,7 @@ import type { Tlp } from '../../core/access/tlp.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
 import { accessMismatches, createTestRampart, createWorld, PERSONA_KEYS, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
 import type { AlertsService } from '../alerts/index.ts';
+import { ACK_MINUTE_EDGES } from '../alerts/alerts.repo.ts';
 import { postureOf } from './picture.service.ts';
 
 let r: TestRampart;
@@ -266,23 +267,109 @@ describe('time to acknowledge', () => {
   };
   const round = (v: number) => Math.round(v * 10) / 10;
 
-  test('median and p90 equal the minutes from publication of every visible acknowledgement in range', async () => {
-    const a = await publishAlert({ title: 'Acknowledged picture', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
-    const minutes = [3, 7.5, 10, 25, 61, 240];
-    await sql`INSERT INTO alert_acks (alert_id, user_id, org_id, status, via, at)
-      SELECT ${a.id}::uuid, gen_random_uuid(), NULL, 'received', 'api', a.published_at + make_interval(secs => m * 60)
-      FROM alerts a, unnest(${minutes}::float8[]) m WHERE a.id = ${a.id}::uuid`.execute(db());
-    // every acknowledgement of an alert published in the default range (the 31 days to today), computed here
+  /** The figures computed here from every acknowledgement of an alert published in the default range (the 31 days to today). */
+  const expected = async () => {
     const today = new Date(r.core.clock.now().toISOString().slice(0, 10));
     const from = new Date(today.getTime() - 30 * 86400_000);
     const to = new Date(today.getTime() + 86400_000);
     const rows = (await sql<{ published: Date; at: Date }>`SELECT a.published_at AS published, k.at FROM alerts a JOIN alert_acks k ON k.alert_id = a.id
       WHERE a.published_at >= ${from} AND a.published_at < ${to}`.execute(db())).rows;
     const all = rows.map((x) => (new Date(x.at).getTime() - new Date(x.published).getTime()) / 60_000).sort((x, y) => x - y);
-    expect(all.length).toBeGreaterThanOrEqual(minutes.length);
-    // the system actor sees every alert: the exact figures over every row
-    const t = await alerts.pictureTrends(systemActor('picture-test'), {});
-    expect(t.timeToAcknowledge).toEqual({ acknowledgements: all.length, medianMinutes: round(percentile(all, 0.5)), p90Minutes: round(percentile(all, 0.9)) });
+    return { acknowledgements: all.length, medianMinutes: all.length ? round(percentile(all, 0.5)) : null, p90Minutes: all.length ? round(percentile(all, 0.9)) : null };
+  };
+  // the system actor sees every alert: the exact figures over every row
+  const figures = async () => (await alerts.pictureTrends(systemActor('picture-test'), {})).timeToAcknowledge;
+  const ack = (alertId: string, minutes: number[]) =>
+    sql`INSERT INTO alert_acks (alert_id, user_id, org_id, status, via, at)
+      SELECT ${alertId}::uuid, gen_random_uuid(), NULL, 'received', 'api', a.published_at + make_interval(secs => m * 60)
+      FROM alerts a, unnest(${minutes}::float8[]) m WHERE a.id = ${alertId}::uuid`.execute(db());
+  /** alert_ack_minutes (migrations/0312) against the acknowledgements it is kept from. */
+  const fromRollup = async () =>
+    (await sql<{ k: string }>`SELECT concat_ws('|', alert_id, minutes, le) AS k FROM alert_ack_minutes ORDER BY 1`.execute(db())).rows;
+  const fromRows = async () =>
+    (await sql<{ k: string }>`SELECT concat_ws('|', a.id, m.minutes, alert_ack_minute_le(m.minutes)) AS k
+      FROM alerts a CROSS JOIN LATERAL (SELECT array_agg(date_part('epoch', k.at - a.published_at) / 60 ORDER BY date_part('epoch', k.at - a.published_at) / 60) AS minutes
+        FROM alert_acks k WHERE k.alert_id = a.id) m
+      WHERE a.published_at IS NOT NULL AND m.minutes IS NOT NULL ORDER BY 1`.execute(db())).rows;
+
+  test('median and p90 equal the minutes from publication of every visible acknowledgement in range', async () => {
+    const a = await publishAlert({ title: 'Acknowledged picture', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
+    await ack(a.id, [3, 7.5, 10, 25, 61, 240]);
+    const e = await expected();
+    expect(e.acknowledgements).toBeGreaterThanOrEqual(6);
+    expect(await figures()).toEqual(e);
+  });
+
+  test('exact whichever buckets the ranks fall in: duplicates, seconds, beyond the last edge, before publication', async () => {
+    const a = await publishAlert({ title: 'Many acknowledgements', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
+    const b = await publishAlert({ title: 'A few more', level: 'Low', tlp: 'GREEN', communityIds: [w.community.OFFICIALS], affectedJurisdictions: ['13'] });
+    // a fixed pseudo-random spread (no Math.random: a failure must replay), in rounds so the ranks move across edges
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (const [alertId, n, scale] of [[a.id, 40, 30], [b.id, 25, 2000], [a.id, 60, 90000], [b.id, 7, 1]] as const) {
+      await ack(alertId, Array.from({ length: n }, () => Math.round(next() * scale * 60) / 60));
+      expect(await figures()).toEqual(await expected());
+    }
+    await ack(a.id, [12, 12, 12, 0, 43200, 43200.5]);
+    expect(await figures()).toEqual(await expected());
+    expect(await fromRollup()).toEqual(await fromRows());
+    // published later than some acknowledgements: negative minutes, below the first edge
+    await sql`UPDATE alerts SET published_at = published_at + interval '45 minutes' WHERE id = ${b.id}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await figures()).toEqual(await expected());
+  });
+
+  test('the rollup (alert_ack_minutes) stays equal to the acknowledgements through upsert, updates, a new publication time and deletes', async () => {
+    const a = await publishAlert({ title: 'Rollup of acknowledgements', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
+    await ack(a.id, [1, 2, 2, 30, 500]);
+    expect(await fromRollup()).toEqual(await fromRows());
+    // the service's own acknowledgement (upsert), then again a moment later: a new time for the same person
+    const me = w.as('AZ_MEMBER');
+    expect((await me.post(`/api/alerts/${a.id}/ack`, { status: 'received' })).statusCode).toBeLessThan(300);
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect((await me.post(`/api/alerts/${a.id}/ack`, { status: 'actioned' })).statusCode).toBeLessThan(300);
+    expect(await fromRollup()).toEqual(await fromRows());
+    // a change that keeps the time, then one that moves it
+    await sql`UPDATE alert_acks SET status = 'not_applicable' WHERE alert_id = ${a.id}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    await sql`UPDATE alert_acks SET at = at + interval '17 minutes' WHERE alert_id = ${a.id}::uuid AND at < (SELECT published_at + interval '3 minutes' FROM alerts WHERE id = ${a.id}::uuid)`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    await sql`UPDATE alerts SET published_at = published_at - interval '2 hours' WHERE id = ${a.id}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await figures()).toEqual(await expected());
+    // one of two equal delays, then every acknowledgement (the row goes), then the alert
+    await sql`DELETE FROM alert_acks WHERE (alert_id, user_id) IN (SELECT alert_id, user_id FROM alert_acks k WHERE alert_id = ${a.id}::uuid
+      AND at = (SELECT published_at + interval '2 hours 2 minutes' FROM alerts WHERE id = ${a.id}::uuid) LIMIT 1)`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    await sql`DELETE FROM alert_acks WHERE alert_id = ${a.id}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect((await sql`SELECT 1 FROM alert_ack_minutes WHERE alert_id = ${a.id}::uuid`.execute(db())).rows).toHaveLength(0);
+    await ack(a.id, [4]);
+    await sql`DELETE FROM alerts WHERE id = ${a.id}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await figures()).toEqual(await expected());
+  });
+
+  test('the rollup has as many counts per alert as the repository sums', async () => {
+    const n = (await sql<{ n: number }>`SELECT cardinality(alert_ack_minute_edges()) AS n`.execute(db())).rows[0]!.n;
+    expect(n).toBe(ACK_MINUTE_EDGES);
+  });
+
+  test('acknowledgements count only for those who may see the alert', async () => {
+    const read = async (p: PersonaKey) => {
+      const res = await w.as(p).get('/api/picture/trends');
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { timeToAcknowledge: { acknowledgements: number } }).timeToAcknowledge.acknowledgements;
+    };
+    for (const body of [
+      { title: 'Amber acknowledged', level: 'Guarded', tlp: 'AMBER', communityIds: [], recipientOrgIds: [w.org.STATE_AZ], affectedJurisdictions: ['04013'] },
+      { title: 'Red acknowledged', level: 'Guarded', tlp: 'RED', communityIds: [], recipientUserIds: [w.user.AZ_MEMBER], affectedJurisdictions: ['04'] },
+      { title: 'Green acknowledged', level: 'Guarded', tlp: 'GREEN', communityIds: [w.community.OFFICIALS], affectedJurisdictions: ['13'] },
+    ]) {
+      const a = await publishAlert(body);
+      const saw = await sawPerPersona(read, () => ack(a.id, [42]).then(() => undefined));
+      expect(await accessMismatches(w, a.sharing, saw), body.tlp).toEqual([]);
+    }
   });
 });
 
