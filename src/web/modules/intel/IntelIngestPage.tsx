@@ -187,7 +187,15 @@ export function IntelIngestPage() {
         { label: 'Election infrastructure', to: '/infrastructure' },
         { label: 'Threat intel', to: INTEL_BASE },
       ]}
-      lead="Share many objects at once from a file: a STIX 2.1 bundle, a MISP event export, or a CSV list of indicators (one value per row). Large files are read in the background; you can leave this page."
+      lead={
+        <>
+          Share many objects at once from a file: a STIX 2.1 bundle, a MISP event export, or a CSV list of indicators (one value per row). Large files are read in the background; you can leave this page. To pull a MISP feed on a schedule instead, add it under{' '}
+          <Anchor component={Link} to={`${INTEL_BASE}/misp-feeds`} underline="always">
+            MISP feeds
+          </Anchor>
+          .
+        </>
+      }
     >
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
         <Paper withBorder p="lg" radius="md">

@@ -1,9 +1,8 @@
-import { Button, Group, Modal, NumberInput, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, call, fieldError } from '../../api';
 import { useAnnounce } from '../../components/Announcer';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Empty } from '../../components/Empty';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { fmtDateTime, plural } from '../../components/format';
@@ -13,15 +12,10 @@ import { TlpBadge } from '../../components/TlpBadge';
 import { isAdmin, useCurrentMe } from '../../session';
 import { INTEL_BASE, useMyCommunities, type PollResult, type Subscription } from './intel';
 import { SharingFields, type SharingValue } from './parts';
+import { every, FeedRowActions, FeedStatus, FeedTable, ManagersOnly, useFeedDeletion } from './feeds';
 import './intel.css';
 
 const FIELDS = ['body.name', 'body.apiRootUrl', 'body.collectionId', 'body.username', 'body.password', 'body.pollSeconds', 'body.tlp', 'body.communityIds'];
-
-function every(seconds: number): string {
-  if (seconds % 86400 === 0) return plural(seconds / 86400, 'day');
-  if (seconds % 3600 === 0) return plural(seconds / 3600, 'hour');
-  return plural(Math.round(seconds / 60), 'minute');
-}
 
 function NewSubscription({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const me = useCurrentMe();
@@ -101,7 +95,13 @@ export function IntelSubscriptionsPage() {
   const qc = useQueryClient();
   const announce = useAnnounce();
   const [adding, setAdding] = useState(false);
-  const [deleting, setDeleting] = useState<Subscription | null>(null);
+  const deletion = useFeedDeletion<Subscription>({
+    noun: 'subscription',
+    name: (s) => s.name,
+    remove: (s) => call(api.DELETE('/api/intel/subscriptions/{id}', { params: { path: { id: s.id } } })),
+    queryKey: ['intel', 'subscriptions'],
+    consequence: 'Rampart stops checking this feed and forgets its stored credentials. Objects already received stay in Rampart with their markings.',
+  });
   const [lastPoll, setLastPoll] = useState<{ id: string; result: PollResult } | null>(null);
   const list = useQuery({ queryKey: ['intel', 'subscriptions'], queryFn: () => call(api.GET('/api/intel/subscriptions')) });
   const poll = useMutation({
@@ -110,14 +110,6 @@ export function IntelSubscriptionsPage() {
       setLastPoll({ id: s.id, result });
       announce(result.error ? `${s.name}: the feed could not be read` : `${s.name}: ${plural(result.stored, 'new object')}`);
       await qc.invalidateQueries({ queryKey: ['intel'] });
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (s: Subscription) => call(api.DELETE('/api/intel/subscriptions/{id}', { params: { path: { id: s.id } } })),
-    onSuccess: async (_r, s) => {
-      setDeleting(null);
-      announce(`Subscription ${s.name} deleted`);
-      await qc.invalidateQueries({ queryKey: ['intel', 'subscriptions'] });
     },
   });
   const items = list.data?.items ?? [];
@@ -140,102 +132,57 @@ export function IntelSubscriptionsPage() {
         </Empty>
       ) : null}
       {items.length ? (
-        <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={820}>
-            <Table verticalSpacing="sm" horizontalSpacing="md" fz="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Feed</Table.Th>
-                  <Table.Th>Shared as</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th ta="right">Objects received</Table.Th>
-                  {canManage ? <Table.Th>Actions</Table.Th> : null}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((s) => (
-                  <Table.Tr key={s.id}>
-                    <Table.Td miw={240} maw={340}>
-                      <Text fw={600} fz="sm">
-                        {s.name}
-                      </Text>
-                      <Text fz="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-                        {s.apiRootUrl} · collection <span className="mono">{s.collectionId}</span>
-                      </Text>
-                      <Text fz="xs" c="dimmed">
-                        Every {every(s.pollSeconds)}
-                        {s.enabled ? ` · next ${fmtDateTime(s.nextPollAt)}` : ' · paused'}
-                        {s.username ? ` · user ${s.username}` : s.hasPassword ? ' · API key stored' : ''}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <TlpBadge tlp={s.tlp} />
-                    </Table.Td>
-                    <Table.Td maw={300}>
-                      {s.lastError ? (
-                        <Text fz="sm" c="#a61e1e">
-                          <Text span fz="sm" fw={700}>
-                            Failing{s.failures > 1 ? ` (${s.failures} times in a row)` : ''}:
-                          </Text>{' '}
-                          {s.lastError}
-                        </Text>
-                      ) : s.lastSuccessAt ? (
-                        <Text fz="sm" c="#1e6b34" fw={600}>
-                          Working
-                        </Text>
-                      ) : (
-                        <Text fz="sm">Not checked yet</Text>
-                      )}
-                      <Text fz="xs" c="dimmed">
-                        Last success: {fmtDateTime(s.lastSuccessAt)}
-                      </Text>
-                      {lastPoll?.id === s.id && !lastPoll.result.error ? (
-                        <Text fz="xs" data-testid="poll-result">
-                          Just now: {plural(lastPoll.result.received, 'object')} received, {lastPoll.result.stored} new, {lastPoll.result.duplicates} already known, {lastPoll.result.rejected} refused
-                        </Text>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td ta="right">{s.objectsReceived.toLocaleString()}</Table.Td>
-                    {canManage ? (
-                      <Table.Td>
-                        <Stack gap={6} align="flex-start">
-                          <Button size="xs" variant="default" loading={poll.isPending && poll.variables?.id === s.id} onClick={() => poll.mutate(s)} aria-label={`Check now: ${s.name}`}>
-                            Check now
-                          </Button>
-                          <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(s)} aria-label={`Delete: ${s.name}`}>
-                            Delete
-                          </Button>
-                        </Stack>
-                      </Table.Td>
-                    ) : null}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
+        <FeedTable
+          head={
+            <>
+              <Table.Th>Feed</Table.Th>
+              <Table.Th>Shared as</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th ta="right">Objects received</Table.Th>
+              {canManage ? <Table.Th>Actions</Table.Th> : null}
+            </>
+          }
+        >
+          {items.map((s) => (
+            <Table.Tr key={s.id}>
+              <Table.Td miw={240} maw={340}>
+                <Text fw={600} fz="sm">
+                  {s.name}
+                </Text>
+                <Text fz="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
+                  {s.apiRootUrl} · collection <span className="mono">{s.collectionId}</span>
+                </Text>
+                <Text fz="xs" c="dimmed">
+                  Every {every(s.pollSeconds)}
+                  {s.enabled ? ` · next ${fmtDateTime(s.nextPollAt)}` : ' · paused'}
+                  {s.username ? ` · user ${s.username}` : s.hasPassword ? ' · API key stored' : ''}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <TlpBadge tlp={s.tlp} />
+              </Table.Td>
+              <Table.Td maw={300}>
+                <FeedStatus lastError={s.lastError} failures={s.failures} lastSuccessAt={s.lastSuccessAt}>
+                  {lastPoll?.id === s.id && !lastPoll.result.error ? (
+                    <Text fz="xs" data-testid="poll-result">
+                      Just now: {plural(lastPoll.result.received, 'object')} received, {lastPoll.result.stored} new, {lastPoll.result.duplicates} already known, {lastPoll.result.rejected} refused
+                    </Text>
+                  ) : null}
+                </FeedStatus>
+              </Table.Td>
+              <Table.Td ta="right">{s.objectsReceived.toLocaleString()}</Table.Td>
+              {canManage ? (
+                <Table.Td>
+                  <FeedRowActions name={s.name} fetchLabel="Check now" onFetch={() => poll.mutate(s)} fetching={poll.isPending && poll.variables?.id === s.id} onDelete={() => deletion.ask(s)} />
+                </Table.Td>
+              ) : null}
+            </Table.Tr>
+          ))}
+        </FeedTable>
       ) : null}
-      {!canManage ? (
-        <Text fz="sm" c="dimmed">
-          Analysts and organisation admins can add and manage subscriptions.
-        </Text>
-      ) : null}
+      {!canManage ? <ManagersOnly what="subscriptions" /> : null}
       {adding ? <NewSubscription opened={adding} onClose={() => setAdding(false)} /> : null}
-      <ConfirmDialog
-        opened={!!deleting}
-        title={`Delete the subscription “${deleting?.name ?? ''}”?`}
-        confirmLabel="Delete subscription"
-        danger
-        busy={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-        onClose={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
-      >
-        Rampart stops checking this feed and forgets its stored credentials. Objects already received stay in Rampart with their markings.
-      </ConfirmDialog>
+      {deletion.dialog}
     </Page>
   );
 }

@@ -22,6 +22,7 @@ export type Ingest = Json<'/api/intel/ingests/{id}', 'get'>;
 export type CsvPreview = Json<'/api/intel/ingests/csv-preview', 'post'>;
 export type Subscription = Json<'/api/intel/subscriptions/{id}', 'get'>;
 export type PollResult = Json<'/api/intel/subscriptions/{id}/poll', 'post'>;
+export type MispFeed = Json<'/api/intel/misp-feeds', 'get'>['items'][number];
 export type SearchQuery = NonNullable<paths['/api/intel/objects']['get']['parameters']['query']>;
 
 export const INTEL_BASE = '/infrastructure/intel';

@@ -51,19 +51,37 @@ export function ObjectRef({ end }: { end: { id: string; status: 'resolved'; type
   );
 }
 
-export interface SharingValue {
-  tlp: Tlp;
+export interface SharingValue<T extends string = Tlp> {
+  tlp: T;
   communityIds: string[];
   recipientOrgIds: { id: string; label: string }[];
 }
 
-/** Who will see what is shared: TLP (each level in one line), communities, recipient organisations. */
-export function SharingFields({ value, onChange, communities, errors, recipients = true }: { value: SharingValue; onChange: (v: SharingValue) => void; communities: { id: string; name: string }[]; errors?: { tlp?: string; communityIds?: string; recipientOrgIds?: string }; recipients?: boolean }) {
+/**
+ * Who will see what is shared: TLP (each level in one line), communities, recipient organisations.
+ * `keepMarking` adds a first choice that applies no label (what arrives keeps its own marking).
+ */
+export function SharingFields<T extends string = Tlp>({
+  value,
+  onChange,
+  communities,
+  errors,
+  recipients = true,
+  keepMarking,
+}: {
+  value: SharingValue<T>;
+  onChange: (v: SharingValue<T>) => void;
+  communities: { id: string; name: string }[];
+  errors?: { tlp?: string; communityIds?: string; recipientOrgIds?: string };
+  recipients?: boolean;
+  keepMarking?: { value: T; label: string };
+}) {
   const needsCommunities = value.tlp === 'GREEN';
   return (
     <Stack gap="md">
-      <Radio.Group label="Traffic Light Protocol (TLP)" description="Who may see what you share. You can tighten a label later, never loosen it." value={value.tlp} onChange={(v) => onChange({ ...value, tlp: v as Tlp })} error={errors?.tlp} required>
+      <Radio.Group label="Traffic Light Protocol (TLP)" description="Who may see what you share. You can tighten a label later, never loosen it." value={value.tlp} onChange={(v) => onChange({ ...value, tlp: v as T })} error={errors?.tlp} required>
         <Stack gap={8} mt="xs">
+          {keepMarking ? <Radio value={keepMarking.value} label={keepMarking.label} /> : null}
           {TLP_ORDER.map((t) => (
             <Radio
               key={t}

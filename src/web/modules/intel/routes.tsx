@@ -5,6 +5,7 @@ import { IntelCreatePage } from './IntelCreatePage';
 import { IntelIngestJobPage, IntelIngestPage } from './IntelIngestPage';
 import { IntelExportPage } from './IntelExportPage';
 import { IntelSubscriptionsPage } from './IntelSubscriptionsPage';
+import { IntelMispFeedsPage } from './IntelMispFeedsPage';
 
 /** The intel pages under Election infrastructure (App.tsx calls this inside the signed-in layout). */
 export function intelRoutes() {
@@ -16,6 +17,7 @@ export function intelRoutes() {
     <Route key="intel-ingest-job" path="infrastructure/intel/ingest/:id" element={<IntelIngestJobPage />} />,
     <Route key="intel-export" path="infrastructure/intel/export" element={<IntelExportPage />} />,
     <Route key="intel-subscriptions" path="infrastructure/intel/subscriptions" element={<IntelSubscriptionsPage />} />,
+    <Route key="intel-misp-feeds" path="infrastructure/intel/misp-feeds" element={<IntelMispFeedsPage />} />,
   ];
 }
 
@@ -25,4 +27,5 @@ export const INTEL_NAV = [
   { to: '/infrastructure/intel/new', label: 'Share intel' },
   { to: '/infrastructure/intel/ingest', label: 'Upload a file' },
   { to: '/infrastructure/intel/subscriptions', label: 'TAXII feeds' },
+  { to: '/infrastructure/intel/misp-feeds', label: 'MISP feeds' },
 ];
