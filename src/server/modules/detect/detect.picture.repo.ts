@@ -7,7 +7,9 @@ import { orgPlacesSql } from '../directory/index.ts';
 /**
  * Sighting aggregates for the operating picture (modules/picture), read from detect_sighting_days
  * (migrations/0210_detect_picture.sql: per day, reporting organisation and sharing, kept by triggers)
- * under visibleTo. A sighting is placed where its reporting organisation is (the directory's orgPlacesSql) and counts on the day it was first recorded.
+ * under visibleTo. A sighting is placed where its reporting organisation is — the rollup row's
+ * jurisdiction_fips, the organisation's own kept current by triggers (0211) — and counts on the day it was
+ * first recorded. The directory (orgPlacesSql) is joined only for the sector filter.
  */
 /** The UTC calendar day of a time, as the rollup's days are (a Date cast to date would use the session's time zone). */
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -16,12 +18,12 @@ export function createDetectPicture(db: Db) {
   return {
     /** Sightings first recorded since `since` that the actor may see, per state — or, given a state, per county ('SS' = the state's own organisations). */
     async sightingsByArea(actor: Actor, q: { since: Date; stateFips?: string }): Promise<{ fips: string; n: number }[]> {
-      const area = q.stateFips ? sql`o.jurisdiction_fips` : sql`left(o.jurisdiction_fips, 2)`;
+      const area = q.stateFips ? sql`d.jurisdiction_fips` : sql`left(d.jurisdiction_fips, 2)`;
       const r = await sql<{ fips: string; n: number }>`
         SELECT ${area} AS fips, sum(d.sightings)::int AS n
-        FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
-        WHERE d.day >= ${utcDay(q.since)}::date AND d.sightings > 0 AND o.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
-          ${q.stateFips ? sql`AND left(o.jurisdiction_fips, 2) = ${q.stateFips}` : sql``}
+        FROM detect_sighting_days d
+        WHERE d.day >= ${utcDay(q.since)}::date AND d.sightings > 0 AND d.jurisdiction_fips IS NOT NULL AND ${visibleTo(actor, 'd')}
+          ${q.stateFips ? sql`AND left(d.jurisdiction_fips, 2) = ${q.stateFips}` : sql``}
         GROUP BY 1 HAVING sum(d.sightings) > 0`.execute(db);
       return r.rows;
     },
@@ -33,15 +35,15 @@ export function createDetectPicture(db: Db) {
     async sightingsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; stateFips: string; n: number }[]> {
       const where: RawBuilder<unknown>[] = [sql`d.day >= ${utcDay(q.from)}::date`, sql`d.day < ${utcDay(q.to)}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(d.community_ids)`);
-      if (q.sector) where.push(sql`o.kind = ${q.sector}`);
-      // grouped first, then formatted once per (day, state) and ordered by day alone
+      if (q.sector) where.push(sql`EXISTS (SELECT 1 FROM (${orgPlacesSql()}) o WHERE o.id = d.org_id AND o.kind = ${q.sector})`);
+      // grouped first (hashed), then formatted once per (day, state); ordered so each day lists its states in order
       const r = await sql<{ day: string; stateFips: string; n: number }>`
         SELECT to_char(x.day, 'YYYY-MM-DD') AS day, x.st AS "stateFips", x.n FROM (
-          SELECT d.day, coalesce(left(o.jurisdiction_fips, 2), '') AS st, sum(d.sightings)::int AS n
-          FROM detect_sighting_days d JOIN (${orgPlacesSql()}) o ON o.id = d.org_id
+          SELECT d.day, coalesce(left(d.jurisdiction_fips, 2), '') AS st, sum(d.sightings)::int AS n
+          FROM detect_sighting_days d
           WHERE ${sql.join(where, sql` AND `)}
           GROUP BY 1, 2) x
-        ORDER BY x.day`.execute(db);
+        ORDER BY x.day, x.st`.execute(db);
       return r.rows;
     },
   };

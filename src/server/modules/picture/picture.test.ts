@@ -205,12 +205,13 @@ describe('filters', () => {
 });
 
 describe('the sightings rollup (detect_sighting_days) stays equal to the sightings it sums', () => {
+  // the key and count, and the place: the reporting organisation's jurisdiction as it is now (0211)
   const fromRollup = async () =>
-    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', day, org_id, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, sightings AS n
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', day, org_id, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by, jurisdiction_fips) AS k, sightings AS n
       FROM detect_sighting_days WHERE sightings <> 0 ORDER BY 1`.execute(db())).rows;
   const fromRows = async () =>
-    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', (created AT TIME ZONE 'UTC')::date, org_id, owner_org_id, tlp, community_ids, recipient_org_ids, recipient_user_ids, created_by) AS k, count(*)::int AS n
-      FROM detect_sightings WHERE count > 0 GROUP BY 1 ORDER BY 1`.execute(db())).rows;
+    (await sql<{ k: string; n: number }>`SELECT concat_ws('|', (s.created AT TIME ZONE 'UTC')::date, s.org_id, s.owner_org_id, s.tlp, s.community_ids, s.recipient_org_ids, s.recipient_user_ids, s.created_by, o.jurisdiction_fips) AS k, count(*)::int AS n
+      FROM detect_sightings s JOIN organisations o ON o.id = s.org_id WHERE s.count > 0 GROUP BY 1 ORDER BY 1`.execute(db())).rows;
 
   test('through insert (count 0 and n), counting up, a change of sharing, and delete', async () => {
     const s = sharing({ tlp: 'AMBER', ownerOrgId: w.org.COUNTY_FULTON });
@@ -225,6 +226,34 @@ describe('the sightings rollup (detect_sighting_days) stays equal to the sightin
     await sql`DELETE FROM detect_sightings WHERE id IN (${a}, ${b})`.execute(db());
     expect(await fromRollup()).toEqual(await fromRows());
     expect((await stateRow('MARICOPA_MEMBER', '13')).recentSightings).toBe(maricopa);
+  });
+
+  test('an organisation that moves takes its sightings with it (map, drill-down, trends); its delete takes them out', async () => {
+    const org = (await sql<{ id: string }>`INSERT INTO organisations (name, kind, jurisdiction_fips) VALUES (${`Picture mover ${randomUUID()}`}, 'private_sector', '04013') RETURNING id`.execute(db())).rows[0]!.id;
+    const place = async () => ({
+      az: (await stateRow('FULTON_MEMBER', '04')).recentSightings, maricopa: (await countyRow('FULTON_MEMBER', '04013')).recentSightings,
+      ga: (await stateRow('FULTON_MEMBER', '13')).recentSightings, fulton: (await countyRow('FULTON_MEMBER', '13121')).recentSightings,
+      byState: await (async () => {
+        const days = (await w.as('FULTON_MEMBER').get('/api/picture/trends')).json().days as { sightingsByState: Record<string, number> }[];
+        return { az: days.reduce((n, d) => n + (d.sightingsByState['04'] ?? 0), 0), ga: days.reduce((n, d) => n + (d.sightingsByState['13'] ?? 0), 0), none: days.reduce((n, d) => n + (d.sightingsByState[''] ?? 0), 0) };
+      })(),
+    });
+    const before = await place();
+    await insertSighting(org, sharing({ tlp: 'CLEAR', ownerOrgId: org }));
+    await insertSighting(org, sharing({ tlp: 'CLEAR', ownerOrgId: org }));
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await place()).toEqual({ ...before, az: before.az + 2, maricopa: before.maricopa + 2, byState: { ...before.byState, az: before.byState.az + 2 } });
+    await sql`UPDATE organisations SET jurisdiction_fips = '13121' WHERE id = ${org}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await place()).toEqual({ ...before, ga: before.ga + 2, fulton: before.fulton + 2, byState: { ...before.byState, ga: before.byState.ga + 2 } });
+    // a change that keeps the place writes nothing here; no place at all: counted under '' in the trends, on no map area
+    await sql`UPDATE organisations SET name = ${`Picture mover renamed ${randomUUID()}`} WHERE id = ${org}::uuid`.execute(db());
+    await sql`UPDATE organisations SET jurisdiction_fips = NULL WHERE id = ${org}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await place()).toEqual({ ...before, byState: { ...before.byState, none: before.byState.none + 2 } });
+    await sql`DELETE FROM organisations WHERE id = ${org}::uuid`.execute(db());
+    expect(await fromRollup()).toEqual(await fromRows());
+    expect(await place()).toEqual(before);
   });
 });
 
