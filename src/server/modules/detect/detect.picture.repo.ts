@@ -29,21 +29,22 @@ export function createDetectPicture(db: Db) {
     },
 
     /**
-     * Visible sightings per day (UTC) and state ('' = an organisation without a jurisdiction), `from` ≤ day < `to`;
-     * communityId: shared with that community; sector: reported by an organisation of that kind.
+     * Visible sightings per day (UTC), `from` ≤ day < `to`: the total and by state (state FIPS → n, in order;
+     * '' = an organisation without a jurisdiction); communityId: shared with that community; sector: reported
+     * by an organisation of that kind. One row per day (the states folded into a JSON object in SQL): a year
+     * is 366 rows for the application to read, not one per day and state.
      */
-    async sightingsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; stateFips: string; n: number }[]> {
+    async sightingsPerDay(actor: Actor, q: { from: Date; to: Date; communityId?: string; sector?: string }): Promise<{ day: string; n: number; byState: Record<string, number> }[]> {
       const where: RawBuilder<unknown>[] = [sql`d.day >= ${utcDay(q.from)}::date`, sql`d.day < ${utcDay(q.to)}::date`, sql`d.sightings > 0`, visibleTo(actor, 'd')];
       if (q.communityId) where.push(sql`${q.communityId}::uuid = ANY(d.community_ids)`);
       if (q.sector) where.push(sql`EXISTS (SELECT 1 FROM (${orgPlacesSql()}) o WHERE o.id = d.org_id AND o.kind = ${q.sector})`);
-      // grouped first (hashed), then formatted once per (day, state); ordered so each day lists its states in order
-      const r = await sql<{ day: string; stateFips: string; n: number }>`
-        SELECT to_char(x.day, 'YYYY-MM-DD') AS day, x.st AS "stateFips", x.n FROM (
+      const r = await sql<{ day: string; n: number; byState: Record<string, number> }>`
+        SELECT to_char(x.day, 'YYYY-MM-DD') AS day, sum(x.n)::int AS n, json_object_agg(x.st, x.n ORDER BY x.st) AS "byState" FROM (
           SELECT d.day, coalesce(left(d.jurisdiction_fips, 2), '') AS st, sum(d.sightings)::int AS n
           FROM detect_sighting_days d
           WHERE ${sql.join(where, sql` AND `)}
           GROUP BY 1, 2) x
-        ORDER BY x.day, x.st`.execute(db);
+        GROUP BY x.day`.execute(db);
       return r.rows;
     },
   };

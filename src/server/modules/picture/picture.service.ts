@@ -136,8 +136,8 @@ export function createPictureService(deps: PictureDeps) {
       for (const r of sightings) {
         const d = days.get(r.day);
         if (!d) continue;
-        d.sightings += r.n;
-        d.sightingsByState[r.stateFips] = (d.sightingsByState[r.stateFips] ?? 0) + r.n;
+        d.sightings = r.n;
+        d.sightingsByState = r.byState;
         totals.sightings += r.n;
       }
       for (const r of alerts.days) {
