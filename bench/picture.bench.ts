@@ -16,7 +16,8 @@
  *   trends      GET /api/picture/trends                (the default 31 days)
  *   trends_year GET /api/picture/trends?from=…&to=…    (366 days)
  *   trends_filtered GET /api/picture/trends?sector=local_election_office&communityId=…
- * and reports p50/p99 (ms). Goal: p99 < 100 ms. Results: bench/results/picture.json.
+ * and reports p50/p99 (ms). Goal (issue #5): p99 < 100 ms for every case, the year-long trends included —
+ * `meetsGoal` is that verdict (the worst p99 of every case). Results: bench/results/picture.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,8 @@ const timed = async (name: string, f: () => Promise<unknown>) => {
 if (!loaded) {
   log(`loading ${ORGS} organisations, ${SIGHTINGS} sightings, ${ALERTS} alerts, ${INDICATORS} indicators, ${INCIDENTS} incidents…`);
   const t0 = performance.now();
-  await sql`TRUNCATE detect_sightings, detect_sighting_days, alerts, incidents, stix_objects, communities, users, organisations CASCADE`.execute(db);
+  // the rollups too: TRUNCATE fires no delete trigger (alert_ack_minutes goes with alerts, by its foreign key)
+  await sql`TRUNCATE detect_sightings, detect_sighting_days, alerts, incidents, stix_objects, intel_indicator_days, communities, users, organisations CASCADE`.execute(db);
   await timed('organisations', async () => {
     await sql`INSERT INTO organisations (name, kind) VALUES ('Bench hub', 'national_hub')`.execute(db);
     await sql`INSERT INTO organisations (name, kind, jurisdiction_fips, parent_id)
@@ -144,7 +146,11 @@ if (!loaded) {
       SELECT d.alert_id, d.recipient, d.org_id, 'received', 'api', a.published_at + make_interval(mins => (abs(hashtext(d.recipient::text || d.alert_id::text)) % 1440))
       FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE abs(hashtext(d.recipient::text || d.alert_id::text)) % 2 = 0`.execute(db);
   });
-  for (const t of ['detect_sightings', 'detect_sighting_days', 'stix_objects', 'incidents', 'alerts', 'alert_deliveries', 'alert_acks', 'community_members']) await sql`ANALYZE ${sql.table(t)}`.execute(db);
+  // VACUUM too: freshly loaded pages are not all-visible until vacuumed (index-only scans would visit the heap),
+  // and autovacuum would otherwise run during the measurement
+  for (const t of ['detect_sightings', 'detect_sighting_days', 'stix_objects', 'intel_indicator_days', 'incidents', 'alerts', 'alert_deliveries', 'alert_acks', 'alert_ack_minutes', 'community_members', 'organisations']) {
+    await sql`VACUUM ANALYZE ${sql.table(t)}`.execute(db);
+  }
   timings.total = Math.round(performance.now() - t0);
   log(`loaded in ${(timings.total / 1000).toFixed(1)} s`);
 }
@@ -204,17 +210,18 @@ for (const [who, token] of Object.entries(tokens)) {
   }
 }
 const rollupRows = await count('detect_sighting_days');
-const worstP99 = Math.max(...Object.values(results).flatMap((x) => Object.values(x).map((y) => y.p99)));
-// the page's own requests: the map, a drill-down and the trends of the default range (with or without filters)
-const pageCases = ['states', 'counties', 'trends', 'trends_filtered'];
-const worstPageP99 = Math.max(...Object.values(results).flatMap((x) => pageCases.map((c) => x[c]!.p99)));
+// The goal (issue #5) is every map and trend endpoint, the year-long trends included: the verdict is the worst p99 of every case.
+const cases = Object.entries(results).flatMap(([who, x]) => Object.entries(x).map(([name, y]) => ({ who, name, p99: y.p99 })));
+const worst = cases.reduce((a, b) => (b.p99 > a.p99 ? b : a));
+const over = cases.filter((c) => c.p99 >= GOAL_MS).map((c) => `${c.who} ${c.name} ${c.p99} ms`);
+log(`goal p99 < ${GOAL_MS} ms for every case (map, drill-down, trends of 31 days, a year, filtered): ${over.length ? `NOT MET (${over.join('; ')})` : 'met'}; worst ${worst.who} ${worst.name} ${worst.p99} ms`);
 const file = writeResult('picture', {
   database: 'postgres', organisations: await count('organisations'), sightings: await count('detect_sightings'), sightingRollupRows: rollupRows,
-  alerts: await count('alerts'), alertDeliveries: await count('alert_deliveries'), acknowledgements: await count('alert_acks'),
-  indicators: await count('stix_objects'), incidents: await count('incidents'),
+  alerts: await count('alerts'), alertDeliveries: await count('alert_deliveries'), acknowledgements: await count('alert_acks'), acknowledgementRollupRows: await count('alert_ack_minutes'),
+  indicators: await count('stix_objects'), indicatorRollupRows: await count('intel_indicator_days'), incidents: await count('incidents'),
   loadSeconds: loaded ? null : Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v / 1000])),
-  requestsPerCase: REQUESTS, goalP99Ms: GOAL_MS, worstP99Ms: worstP99, meetsGoal: worstP99 < GOAL_MS,
-  worstPageP99Ms: worstPageP99, pageMeetsGoal: worstPageP99 < GOAL_MS, pageCases,
+  requestsPerCase: REQUESTS, goalP99Ms: GOAL_MS, goalCases: 'every case below, for both people (the year-long trends included)',
+  worstP99Ms: worst.p99, worstCase: `${worst.who} ${worst.name}`, meetsGoal: over.length === 0, casesOverGoal: over,
   note: 'HTTP GET on loopback against a Rampart in the same process (tsx sources), sequential requests, PostgreSQL 15 on the same 2-core machine. Shared, loaded machine unless stated otherwise.',
   loadAverage1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round(os.loadavg()[0]! * 10) / 10 },
   endpoints, results,
