@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import type { PoolClient } from 'pg';
 import { systemActor } from '../../core/access/actor.ts';
 import type { Tlp } from '../../core/access/tlp.ts';
 import type { Sharing } from '../../core/access/visibility.ts';
+import { testDbKind } from '../../test/db-image.ts';
 import { accessMismatches, createTestRampart, createWorld, PERSONA_KEYS, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
 import type { AlertsService } from '../alerts/index.ts';
 import { ACK_MINUTE_EDGES } from '../alerts/alerts.repo.ts';
@@ -377,6 +379,47 @@ describe('time to acknowledge', () => {
     await sql`DELETE FROM alerts WHERE id = ${a.id}::uuid`.execute(db());
     expect(await fromRollup()).toEqual(await fromRows());
     expect(await figures()).toEqual(await expected());
+  });
+
+  // several connections: PostgreSQL only (PGlite serialises every statement through one)
+  test.runIf(testDbKind() === 'postgres')('concurrent acknowledgements of one alert, and a new publication time in flight, all count', async () => {
+    const a = await publishAlert({ title: 'Concurrent acknowledgements', level: 'Low', tlp: 'CLEAR', communityIds: [], affectedJurisdictions: ['04'] });
+    const one = async (c: PoolClient, minutes: number) =>
+      c.query(`INSERT INTO alert_acks (alert_id, user_id, org_id, status, via, at) SELECT id, gen_random_uuid(), NULL, 'received', 'api', published_at + make_interval(secs => $2 * 60) FROM alerts WHERE id = $1`, [a.id, minutes]);
+    const c1 = await r.core.database.pool.connect();
+    const c2 = await r.core.database.pool.connect();
+    const pid2 = (await c2.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    // until the second connection's statement waits for the first's lock (each look is a query, no timer)
+    const blocked = async () => {
+      for (let i = 0; i < 5000; i++) if ((await c1.query<{ b: boolean }>('SELECT cardinality(pg_blocking_pids($1)) > 0 AS b', [pid2])).rows[0]!.b) return;
+      throw new Error('the second connection never waited');
+    };
+    try {
+      // the first acknowledgement of the alert (its rollup row is new) and a second one while the first is not committed
+      await c1.query('BEGIN');
+      await one(c1, 5);
+      await c2.query('BEGIN');
+      const second = one(c2, 9);
+      await blocked();
+      await c1.query('COMMIT');
+      await second;
+      await c2.query('COMMIT');
+      expect(await fromRollup()).toEqual(await fromRows());
+      // an acknowledgement while the alert's publication time is being changed
+      await c1.query('BEGIN');
+      await c1.query(`UPDATE alerts SET published_at = published_at - interval '1 hour' WHERE id = $1`, [a.id]);
+      await c2.query('BEGIN');
+      const third = one(c2, 20);
+      await blocked();
+      await c1.query('COMMIT');
+      await third;
+      await c2.query('COMMIT');
+      expect(await fromRollup()).toEqual(await fromRows());
+      expect(await figures()).toEqual(await expected());
+    } finally {
+      c1.release();
+      c2.release();
+    }
   });
 
   test('the rollup has as many counts per alert as the repository sums', async () => {
