@@ -394,26 +394,23 @@ describe('time to acknowledge', () => {
       for (let i = 0; i < 5000; i++) if ((await c1.query<{ b: boolean }>('SELECT cardinality(pg_blocking_pids($1)) > 0 AS b', [pid2])).rows[0]!.b) return;
       throw new Error('the second connection never waited');
     };
+    /** `first` on the first connection, then `second` on the other while the first is not committed (it must wait). */
+    const inFlight = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
+      await c1.query('BEGIN');
+      await first();
+      await c2.query('BEGIN');
+      const waiting = second();
+      await blocked();
+      await c1.query('COMMIT');
+      await waiting;
+      await c2.query('COMMIT');
+    };
     try {
       // the first acknowledgement of the alert (its rollup row is new) and a second one while the first is not committed
-      await c1.query('BEGIN');
-      await one(c1, 5);
-      await c2.query('BEGIN');
-      const second = one(c2, 9);
-      await blocked();
-      await c1.query('COMMIT');
-      await second;
-      await c2.query('COMMIT');
+      await inFlight(() => one(c1, 5), () => one(c2, 9));
       expect(await fromRollup()).toEqual(await fromRows());
       // an acknowledgement while the alert's publication time is being changed
-      await c1.query('BEGIN');
-      await c1.query(`UPDATE alerts SET published_at = published_at - interval '1 hour' WHERE id = $1`, [a.id]);
-      await c2.query('BEGIN');
-      const third = one(c2, 20);
-      await blocked();
-      await c1.query('COMMIT');
-      await third;
-      await c2.query('COMMIT');
+      await inFlight(() => c1.query(`UPDATE alerts SET published_at = published_at - interval '1 hour' WHERE id = $1`, [a.id]), () => one(c2, 20));
       expect(await fromRollup()).toEqual(await fromRows());
       expect(await figures()).toEqual(await expected());
     } finally {
