@@ -18,6 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,28 @@ const DB = 'rampart_bench_alerts';
 interface Ready { type: 'ready'; emails: number; webhooks: number; loadSeconds: number }
 interface Report { type: 'report'; maxRssMb: number; cpuSeconds: number; rssAtReadyMb: number; deliveries: Record<string, number> }
 type FromChild = Ready | { type: 'publishing' } | Report;
+
+/**
+ * CPU seconds of the PostgreSQL backends serving the benchmark database (Linux /proc; PostgreSQL on this
+ * machine), by pid, so a run can be split into Rampart, peers and database. Empty where /proc cannot be read.
+ */
+async function dbBackendCpu(): Promise<Map<number, number>> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const pids = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [DB])).rows.map((r) => r.pid);
+  await admin.end();
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is f[0], utime f[11], stime f[12] (clock ticks, 100/s)
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      /* not on this machine, or gone */
+    }
+  }
+  return out;
+}
 
 if (args.includes('--child')) await child();
 else await parent();
@@ -132,6 +155,7 @@ async function parent() {
     await publishing;
     const t0 = performance.now();
     const peerCpu0 = process.cpuUsage();
+    const dbCpu0 = await dbBackendCpu();
     let done = false;
     for (;;) {
       done = mail.recipients.size >= ready.emails && hooks.deliveries.size >= ready.webhooks;
@@ -142,6 +166,7 @@ async function parent() {
     }
     const seconds = done ? (Math.max(mail.last, hooks.last) - t0) / 1000 : null;
     const peerCpu = process.cpuUsage(peerCpu0);
+    const dbCpu = [...(await dbBackendCpu())].reduce((sum, [pid, s]) => sum + s - (dbCpu0.get(pid) ?? 0), 0);
     const report = next('report');
     c.send('report');
     const rep = await report;
@@ -156,6 +181,8 @@ async function parent() {
       webhooksDoneAfterSeconds: hooks.last ? Math.round(((hooks.last - t0) / 1000) * 10) / 10 : null,
       rampart: { peakRssMb: rep.maxRssMb, rssAfterLoadMb: rep.rssAtReadyMb, cpuSeconds: rep.cpuSeconds, deliveries: rep.deliveries },
       peers: { cpuSeconds: Math.round((peerCpu.user + peerCpu.system) / 1e5) / 10 },
+      /** CPU of the PostgreSQL backends connected to the benchmark database during the fan-out (Linux /proc; a backend that closed before the end is not counted; 0 where unreadable). */
+      database: { cpuSeconds: Math.round(dbCpu * 10) / 10 },
       /** The machine's 1-minute load average when the run ended (other work on the same cores). */
       loadAverage: Math.round(os.loadavg()[0]! * 10) / 10,
       loadSeconds: Math.round(ready.loadSeconds * 10) / 10,
