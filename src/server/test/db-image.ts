@@ -65,12 +65,7 @@ export async function buildPostgresTemplate(key: string): Promise<string> {
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount) return name;
-    // Old templates of earlier migration sets are dropped.
-    const old = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'rampart_tpl_%' OR datname LIKE 'rampart_t_%'`);
-    for (const r of old.rows as { datname: string }[]) {
-      await admin.query(`ALTER DATABASE "${r.datname}" IS_TEMPLATE false`).catch(() => {});
-      await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => {});
-    }
+    await dropStaleTestDatabases(admin);
     const building = `${name}_building`;
     await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${building}"`);
@@ -84,6 +79,33 @@ export async function buildPostgresTemplate(key: string): Promise<string> {
     return name;
   } finally {
     await admin.end();
+  }
+}
+
+/** True while a process of this machine with that id runs (test databases are named by their process). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Clears what earlier runs left, without pulling databases from under runs still going (another
+ * checkout's suite, with another migration set, may be using its template and its test databases):
+ * a test database goes only when the process named in it is gone; templates of other migration
+ * sets (and half-built ones) go beyond the newest few (database oids grow with creation).
+ */
+async function dropStaleTestDatabases(admin: pg.Client, keepTemplates = 4): Promise<void> {
+  const rows = (await admin.query(`SELECT datname FROM pg_database WHERE datname ~ '^rampart_(tpl|t)_' ORDER BY oid DESC`)).rows as { datname: string }[];
+  let templates = 0;
+  for (const { datname } of rows) {
+    const owner = /^rampart_t_(\d+)_/.exec(datname);
+    if (owner ? alive(Number(owner[1])) : ++templates <= keepTemplates) continue;
+    await admin.query(`ALTER DATABASE "${datname}" IS_TEMPLATE false`).catch(() => {});
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
   }
 }
 
