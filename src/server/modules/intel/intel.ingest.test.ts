@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateObjects, TLP2_AMBER, TLP2_GREEN, validateStixObject } from '../../../lib/stix/index.ts';
+import { systemActor } from '../../core/access/actor.ts';
+import { withTx } from '../../core/db.ts';
 import type { StoredEvent } from '../../core/events/events.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { createTestRampart, createWorld, type PersonaKey, type TestRampart, type World } from '../../test/harness.ts';
+import { createIntelRepo } from './intel.repo.ts';
+import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
 
 /** Ingest jobs, run by the real job workers (pg-boss), polled to completion. */
 let r: TestRampart;
@@ -76,13 +81,16 @@ describe('STIX bundles', () => {
 
   test('a pretty-printed bundle: objects are stored as they came (TLP marking added), versions in one bundle rank, observables correlate', async () => {
     const a = w.as('HUB_ANALYST');
-    const ip = `198.51.100.${10 + Math.floor(Math.random() * 200)}`;
-    const marked = ind({ name: 'marked', description: 'line one\nline two "quoted" \\ back', pattern: `[ipv4-addr:value = '${ip}']`, object_marking_refs: [TLP2_AMBER.id] });
+    // A value no other test of this file names (a random 198.51.100.x was once the CSV test's 198.51.100.77,
+    // whose observable search then found this test's GREEN ipv4-addr too).
+    const hex = () => (1 + Math.floor(Math.random() * 0xfffe)).toString(16);
+    const ip = `2001:db8:${hex()}:${hex()}::${hex()}`;
+    const marked = ind({ name: 'marked', description: 'line one\nline two "quoted" \\ back', pattern: `[ipv6-addr:value = '${ip}']`, object_marking_refs: [TLP2_AMBER.id] });
     const plain = ind({ name: 'plain', x_rampart_nested: { a: [1, { b: null }] } });
     const v1 = ind({ name: 'v1' });
     const v2 = { ...v1, name: 'v2', modified: '2024-04-01T00:00:00.000Z' };
     const v0 = { ...v1, name: 'v0', modified: '2024-03-15T00:00:00.000Z' };
-    const sco = { type: 'ipv4-addr', spec_version: '2.1', id: `ipv4-addr--${randomUUID()}`, value: ip };
+    const sco = { type: 'ipv6-addr', spec_version: '2.1', id: `ipv6-addr--${randomUUID()}`, value: ip };
     const text = JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects: [marked, plain, v1, v2, v0, sco] }, null, 2);
     expect(text).toContain('\n');
     const v = await upload(text, 'kind=stix&tlp=GREEN');
@@ -282,5 +290,56 @@ describe('CSV', () => {
     expect(v.message).toMatch(/nope/);
     const res = await w.as('HUB_ANALYST').post('/api/intel/ingests?kind=csv', csv, { 'content-type': 'text/csv' });
     expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('store integrity (checked once per statement, migration 0108)', () => {
+  const share = (over: Partial<ShareOptions> = {}): ShareOptions => ({
+    actor: { ...systemActor('test'), userId: w.user.HUB_ANALYST, orgId: w.org.HUB },
+    ownerOrgId: w.org.HUB,
+    tlp: 'GREEN',
+    source: 'test',
+    ...over,
+  });
+  const store = (s: ShareOptions, objects: Record<string, unknown>[]) =>
+    withTx(r.core.database.db, async (tx) => {
+      const rows = objects.map((o) => {
+        const p = prepareObject(o, s, { communityIds: [] });
+        if (!p.ok) throw new Error(JSON.stringify(p.errors));
+        return p.row;
+      });
+      return storeRows(tx, createIntelRepo(r.core.database.db), s, rows);
+    });
+  const count = async (ids: string[]) =>
+    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM stix_objects WHERE id = ANY(${ids}::text[])`.execute(r.core.database.db)).rows[0]!.n);
+
+  test('an unknown owner organisation, inbox or person fails the whole statement: nothing is stored', async () => {
+    for (const bad of [{ ownerOrgId: randomUUID() }, { inboxOrgId: randomUUID() }, { actor: { ...systemActor('test'), userId: randomUUID(), orgId: w.org.HUB } }]) {
+      const objects = [ind(), ind({ pattern: "[ipv4-addr:value = '198.51.100.201']" })];
+      await expect(store(share(bad), objects)).rejects.toMatchObject({ code: '23503' });
+      expect(await count(objects.map((o) => o.id as string))).toBe(0);
+    }
+    const ok = [ind()];
+    expect(await store(share({ inboxOrgId: w.org.STATE_AZ }), ok)).toHaveLength(1);
+  });
+
+  test('deleting an organisation or a person clears their columns; deleting an object deletes its correlation keys', async () => {
+    const db = r.core.database.db;
+    const sys = systemActor('test');
+    const org = await r.services.directory.createOrg(sys, { name: `gone ${randomUUID()}`, kind: 'national_hub', parentId: null, jurisdictionFips: null, website: null, description: '', contacts: [], communityIds: [] });
+    const userId = await r.services.auth.createUser(sys, { email: `${randomUUID()}@gone.test`, name: 'Gone', password: 'correct horse battery staple', memberships: [] });
+    const o = ind({ pattern: "[ipv4-addr:value = '198.51.100.202']" });
+    const [row] = await store(share({ ownerOrgId: org.id, inboxOrgId: org.id, actor: { ...sys, userId, orgId: org.id } }), [o]);
+    const keys = () => sql<{ key: string }>`SELECT key FROM stix_observable_keys WHERE object_pk = ${row!.pk}`.execute(db);
+    expect((await keys()).rows).toEqual([{ key: 'ipv4-addr:198.51.100.202' }]);
+    await expect(sql`UPDATE stix_objects SET owner_org_id = ${randomUUID()}::uuid WHERE pk = ${row!.pk}`.execute(db)).rejects.toMatchObject({ code: '23503' });
+    await sql`DELETE FROM users WHERE id = ${userId}::uuid`.execute(db);
+    await sql`DELETE FROM organisations WHERE id = ${org.id}::uuid`.execute(db);
+    const after = await sql<{ owner: string | null; inbox: string | null; by: string | null }>`SELECT owner_org_id AS owner, inbox_org_id AS inbox, created_by AS by FROM stix_objects WHERE pk = ${row!.pk}`.execute(db);
+    expect(after.rows).toEqual([{ owner: null, inbox: null, by: null }]);
+    await sql`DELETE FROM stix_objects WHERE pk = ${row!.pk}`.execute(db);
+    expect((await keys()).rows).toEqual([]);
+    // A correlation key must name a stored object.
+    await expect(sql`INSERT INTO stix_observable_keys (key, object_pk) VALUES ('ipv4-addr:198.51.100.203', ${row!.pk})`.execute(db)).rejects.toMatchObject({ code: '23503' });
   });
 });
