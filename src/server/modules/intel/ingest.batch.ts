@@ -43,6 +43,13 @@ export interface PreparedBatch {
 
 const key = (id: string, version: string) => `${id}\u0000${version}`;
 
+/** The same content: equal texts, else equal JSON.stringify of the parsed values (whitespace does not count, key order does). */
+function sameContent(a: StoredObjectRow, b: StoredObjectRow): boolean {
+  if (a.json !== undefined && a.json === b.json) return true;
+  const value = (r: StoredObjectRow) => r.object ?? JSON.parse(r.json!);
+  return JSON.stringify(value(a)) === JSON.stringify(value(b));
+}
+
 export function prepareBatch(items: BatchItem[], share: ShareOptions, audience: { communityIds: string[] }): PreparedBatch {
   const b = new BatchBuilder(share, audience);
   for (const item of items) b.add(item);
@@ -95,7 +102,7 @@ export class BatchBuilder {
     const earlier = seen.get(k);
     if (earlier !== undefined) {
       // The same id and version twice in one input: identical → a duplicate; different → the later one is refused.
-      const same = JSON.stringify(rows[earlier]!.object) === JSON.stringify(p.row.object);
+      const same = sameContent(rows[earlier]!, p.row);
       outcomes.push(
         same
           ? { index: item.index, id, type, outcome: 'duplicate' }
@@ -129,10 +136,7 @@ export interface BatchCounts {
 /** Stores a prepared batch in `tx` (with its audit entry and live events); settles each row's outcome. */
 export async function writeBatch(tx: Tx, repo: IntelRepo, share: ShareOptions, batch: PreparedBatch, details: Record<string, unknown> = {}): Promise<BatchCounts> {
   const inserted = batch.rows.length ? await storeRows(tx, repo, share, batch.rows, details) : [];
-  const got = new Set(inserted.map((r) => key(r.id, r.version)));
-  batch.rows.forEach((r, i) => {
-    if (got.has(key(r.id, r.version))) batch.outcomes[batch.rowOutcome[i]!]!.outcome = 'inserted';
-  });
+  for (const r of inserted) batch.outcomes[batch.rowOutcome[r.index]!]!.outcome = 'inserted';
   return countOutcomes(batch.outcomes);
 }
 

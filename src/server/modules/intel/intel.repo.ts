@@ -25,7 +25,11 @@ export interface StoredObjectRow {
   createdBy: string | null;
   source: string;
   inboxOrgId: string | null;
-  object: Record<string, unknown>;
+  /**
+   * The object; absent when `json` holds it (an ingested element: the parsed tree is not kept for the
+   * batch, so it dies young instead of being promoted by the garbage collector with the batch).
+   */
+  object?: Record<string, unknown>;
   /** The object's JSON text when the caller already has it (an ingested element stored unchanged), without raw newlines. */
   json?: string;
   searchText: string;
@@ -33,6 +37,8 @@ export interface StoredObjectRow {
 }
 
 export interface InsertedRow {
+  /** Position of the row in the rows given to insertObjects. */
+  index: number;
   pk: number;
   id: string;
   version: string;
@@ -61,7 +67,7 @@ const sharingKey = (r: StoredObjectRow) =>
  * become spaces, which to_tsvector treats the same). Short columns travel as arrays, zipped by
  * ROWS FROM. Measured (bench/intel-ingest.bench.ts, README): ≈ 40 → 14 µs of Node CPU per object.
  */
-async function insertGroup(tx: DbOrTx, rows: StoredObjectRow[]): Promise<(InsertedRow & { older: boolean })[]> {
+async function insertGroup(tx: DbOrTx, rows: StoredObjectRow[]): Promise<(Omit<InsertedRow, 'index'> & { at: number; older: boolean })[]> {
   const r0 = rows[0]!;
   const n = rows.length;
   const ids = new Array<string>(n);
@@ -92,7 +98,7 @@ async function insertGroup(tx: DbOrTx, rows: StoredObjectRow[]): Promise<(Insert
     confidence[i] = r.confidence;
     names[i] = r.name;
     tlps[i] = r.tlp;
-    objects[i] = r.json ?? JSON.stringify(r.object);
+    objects[i] = r.json ?? JSON.stringify(r.object!);
     const t = r.searchText.length > SEARCH_TEXT_LIMIT ? r.searchText.slice(0, SEARCH_TEXT_LIMIT) : r.searchText;
     texts[i] = t.includes('\n') || t.includes('\r') ? t.replace(/[\r\n]/g, ' ') : t;
     if (r.observableKeys.length) {
@@ -102,7 +108,7 @@ async function insertGroup(tx: DbOrTx, rows: StoredObjectRow[]): Promise<(Insert
       }
     }
   }
-  const res = await sql<InsertedRow & { older: boolean }>`WITH u AS MATERIALIZED (
+  const res = await sql<Omit<InsertedRow, 'index'> & { older: boolean }>`WITH u AS MATERIALIZED (
       SELECT * FROM ROWS FROM (unnest(${ids}::text[]), unnest(${types}::text[]), unnest(${specs}::text[]), unnest(${versions}::text[]),
           unnest(${created}::timestamptz[]), unnest(${modified}::timestamptz[]), unnest(${cbr}::text[]), unnest(${revoked}::boolean[]),
           unnest(${confidence}::int[]), unnest(${names}::text[]), unnest(${tlps}::text[]),
@@ -124,7 +130,29 @@ async function insertGroup(tx: DbOrTx, rows: StoredObjectRow[]): Promise<(Insert
     SELECT ins.pk, ins.id, ins.version, ins.date_added AS "dateAdded",
       EXISTS (SELECT 1 FROM stix_objects o WHERE o.id = ins.id) AS older
     FROM ins`.execute(tx);
-  return res.rows;
+  return positions(rows, res.rows);
+}
+
+/**
+ * The position in `rows` of each inserted row. Rows are inserted in their order (ORDER BY ord) and take
+ * their pk from the sequence in that order, so the inserted rows sorted by pk are a subsequence of `rows`:
+ * one walk finds them (no join of the batch against itself in SQL, no key string per row). A map by id is
+ * the fallback should a row not be found on the walk.
+ */
+function positions<T extends { pk: number; id: string; version: string }>(rows: StoredObjectRow[], inserted: T[]): (T & { at: number })[] {
+  const sorted = inserted.sort((a, b) => a.pk - b.pk);
+  const out: (T & { at: number })[] = [];
+  let j = 0;
+  for (const x of sorted) {
+    while (j < rows.length && (rows[j]!.id !== x.id || rows[j]!.version !== x.version)) j++;
+    if (j === rows.length) {
+      const at = new Map<string, number>();
+      rows.forEach((r, i) => at.set(`${r.id}\u0000${r.version}`, i));
+      return sorted.map((y) => ({ ...y, at: at.get(`${y.id}\u0000${y.version}`)! }));
+    }
+    out.push({ ...x, at: j++ });
+  }
+  return out;
 }
 
 /**
@@ -184,29 +212,39 @@ export function createIntelRepo(db: Db) {
       if (rows.length === 0) return [];
       // Rows of one write usually share their sharing columns (one sharer, one request): one statement per group.
       // The same (id, version) twice in one call is stored once (the first; as ON CONFLICT DO NOTHING would).
-      const groups = new Map<string, StoredObjectRow[]>();
-      const once = new Set<string>();
+      // (Keyed by the id strings the rows already hold: no key string built per row.)
+      const groups = new Map<string, { rows: StoredObjectRow[]; index: number[] }>();
+      const once = new Map<string, string | Set<string>>();
       const r0 = rows[0]!;
-      for (const r of rows) {
-        const v = `${r.id}\u0000${r.version}`;
-        if (once.has(v)) continue;
-        once.add(v);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const had = once.get(r.id);
+        if (had === undefined) once.set(r.id, r.version);
+        else if (typeof had === 'string') {
+          if (had === r.version) continue;
+          once.set(r.id, new Set([had, r.version]));
+        } else if (had.has(r.version)) continue;
+        else had.add(r.version);
         const g = sameSharing(r, r0) ? '' : sharingKey(r);
-        const list = groups.get(g);
-        if (list) list.push(r);
-        else groups.set(g, [r]);
+        const group = groups.get(g);
+        if (group) {
+          group.rows.push(r);
+          group.index.push(i);
+        } else groups.set(g, { rows: [r], index: [i] });
       }
-      const inserted: (InsertedRow & { older: boolean })[] = [];
-      for (const group of groups.values()) inserted.push(...(await insertGroup(tx, group)));
+      const inserted: InsertedRow[] = [];
       // is_latest is right by default for an id seen for the first time; re-rank only ids that now have several versions.
       const seen = new Set<string>();
       const multi = new Set<string>();
-      for (const r of inserted) {
-        if (r.older || seen.has(r.id)) multi.add(r.id);
-        seen.add(r.id);
+      for (const group of groups.values()) {
+        for (const x of await insertGroup(tx, group.rows)) {
+          if (x.older || seen.has(x.id)) multi.add(x.id);
+          seen.add(x.id);
+          inserted.push({ index: group.index[x.at]!, pk: x.pk, id: x.id, version: x.version, dateAdded: x.dateAdded });
+        }
       }
       await fixLatest(tx, [...multi]);
-      return inserted.map(({ older: _older, ...r }) => r).sort((a, b) => a.pk - b.pk);
+      return inserted.sort((a, b) => a.pk - b.pk);
     },
 
     /** Versions already stored for these ids (to tell duplicates from new versions). */

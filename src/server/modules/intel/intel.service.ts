@@ -260,7 +260,7 @@ export function createIntelService(deps: IntelDeps) {
       const p = prepareObject(obj, share, { communityIds: actor.communityIds });
       if (!p.ok) throw errors.validation(p.errors.map((e) => ({ path: `body${e.path.replace(/^\$/, '')}`, message: `${e.rule}: ${e.message}` })));
       await storeRows(tx, repo, share, [p.row], { kind });
-      return { object: p.row.object };
+      return { object: p.row.object! }; // prepared without a text: the row holds the object
     });
     const row = await repo.getLatest(actor, object.id as string);
     return { summary: summaryOf(row!), object: row!.object };

@@ -190,6 +190,9 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
   } catch {
     observableKeys = [];
   }
+  // An ingested element's own text is stored: the parsed tree is then not kept in the row (it would live,
+  // and be promoted by the garbage collector, as long as its batch).
+  const stored = text !== undefined ? storedText(text, obj, object) : {};
   return {
     ok: true,
     row: {
@@ -211,8 +214,7 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
       createdBy: share.actor.userId,
       source: share.source,
       inboxOrgId: share.inboxOrgId ?? null,
-      object,
-      ...(text !== undefined ? storedText(text, obj, object) : {}),
+      ...(stored.json !== undefined ? { json: stored.json } : { object }),
       searchText: searchText(object),
       observableKeys,
     },
@@ -225,11 +227,11 @@ export async function storeRows(tx: Tx, repo: IntelRepo, share: ShareOptions, ro
   if (inserted.length) {
     await audit(tx, share.actor, { action: 'intel.objects.add', subjectType: 'stix', subjectId: inserted.length === 1 ? inserted[0]!.id : undefined, details: { source: share.source, count: inserted.length, ...details } });
     const byTlp = new Map<Tlp, StoredObjectRow[]>();
-    const insertedKeys = new Set(inserted.map((i) => `${i.id}\u0000${i.version}`));
-    for (const r of rows) {
-      if (!insertedKeys.has(`${r.id}\u0000${r.version}`)) continue;
-      if (!byTlp.has(r.tlp)) byTlp.set(r.tlp, []);
-      byTlp.get(r.tlp)!.push(r);
+    for (const i of [...inserted].sort((a, b) => a.index - b.index)) {
+      const r = rows[i.index]!;
+      const group = byTlp.get(r.tlp);
+      if (group) group.push(r);
+      else byTlp.set(r.tlp, [r]);
     }
     for (const [tlp, group] of byTlp) {
       const first = group[0]!;
