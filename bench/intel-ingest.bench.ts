@@ -68,7 +68,8 @@ async function bundleFile(): Promise<string> {
 
 /**
  * CPU time (µs) of the PostgreSQL backends serving the bench database, read from /proc (a local
- * server only; null otherwise). Backends that exit between two readings are not counted.
+ * server only; null otherwise). A backend that exits is counted up to its last reading: the bench
+ * reads them at every status poll (250 ms), so at most that much of an exiting backend's time is lost.
  */
 async function backendCpu(adminClient: pg.Client | null, dbName: string | null): Promise<Map<number, number> | null> {
   if (!adminClient || !dbName) return null;
@@ -79,7 +80,8 @@ async function backendCpu(adminClient: pg.Client | null, dbName: string | null):
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       out.set(pid, ((Number(f[11]) + Number(f[12])) * 1e6) / 100);
     } catch {
-      return null; // not a local server
+      if (out.size === 0 && pid === pids[0]) return null; // not a local server
+      // the backend exited between the query and the read
     }
   }
   return out;
@@ -129,6 +131,8 @@ async function main() {
     const local = /^(127\.0\.0\.1|localhost)$/.test(new URL(adminUrl).hostname) && dbName ? new pg.Client({ connectionString: adminUrl }) : null;
     await local?.connect();
     const pg0 = await backendCpu(local, dbName);
+    /** Last reading of every backend seen during the run (backends of pg-boss and the pool come and go). */
+    const pgLast = new Map(pg0 ?? []);
     let last = '';
     let v: Record<string, unknown>;
     for (;;) {
@@ -137,6 +141,7 @@ async function main() {
       if (line !== last && Number(v.total) % 50000 < 1000) process.stdout.write(`  ${line}\n`);
       last = line;
       if (v.status === 'complete' || v.status === 'failed') break;
+      for (const [pid, t] of (await backendCpu(local, dbName)) ?? []) pgLast.set(pid, t);
       await new Promise((res) => setTimeout(res, 250));
     }
     if (v.status !== "complete" || Number(v.inserted) + Number(v.duplicates) !== objects) throw new Error(`ingest ended ${v.status}: ${JSON.stringify({ ...v, errors: (v.errors as unknown[]).slice(0, 3) })}`);
@@ -146,8 +151,9 @@ async function main() {
     await local?.end();
     let pgCpu: number | null = null;
     if (pg0 && pg1) {
+      for (const [pid, t] of pg1) pgLast.set(pid, t);
       pgCpu = 0;
-      for (const [pid, t] of pg1) pgCpu += t - (pg0.get(pid) ?? 0);
+      for (const [pid, t] of pgLast) pgCpu += t - (pg0.get(pid) ?? 0);
     }
     const result = {
       name: 'intel ingest (STIX bundle upload → job)',
