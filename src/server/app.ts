@@ -6,10 +6,11 @@ import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { genReqId, registerHttpCore, type ActorResolver } from './core/http/http.ts';
+import { responseSerializer } from './core/http/serializer.ts';
 import type { Core, RampartModule } from './core/module.ts';
 import { projectRoot } from './core/paths.ts';
 import { registerSse } from './core/events/sse.ts';
@@ -34,7 +35,7 @@ export async function buildApp({ core, modules, resolver, serveWeb }: AppOptions
     routerOptions: { maxParamLength: 500 },
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer);
 
   // Security headers: helmet's middleware built once (@fastify/helmet rebuilt it, parsing the CSP, on every
   // request) and run in a callback hook, first of the onRequest hooks.

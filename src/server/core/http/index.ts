@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './http.ts';
+export * from './serializer.ts';
