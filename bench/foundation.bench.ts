@@ -8,16 +8,14 @@
  *
  *   npx tsx bench/foundation.bench.ts [--seconds 30] [--db pglite,postgres]
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { writeResult } from './machine.ts';
+import { built, cliArgs, startServerProcess, writeResult, type ServerProcess } from './machine.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
@@ -25,34 +23,8 @@ const arg = (name: string, def: string) => {
 const SECONDS = Number(arg('seconds', '30'));
 const DBS = arg('db', 'pglite,postgres').split(',');
 const PG_ADMIN = process.env.RAMPART_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const built = existsSync(path.join(root, 'dist/server/main.js'));
-const serverArgs = built ? [path.join(root, 'dist/server/main.js')] : ['--import', 'tsx', path.join(root, 'src/server/main.ts')];
-const cliArgs = built ? [path.join(root, 'dist/cli/main.js')] : [path.join(root, 'bin/rampart.js')];
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; ms: number; port: number }> {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, serverArgs, { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (child.exitCode !== null) throw new Error('server exited during start');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return { child, ms: performance.now() - t0, port };
-}
-const stop = (c: ChildProcess) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); });
+const start = (env: Record<string, string>) => startServerProcess(env);
+const stop = (s: ServerProcess) => s.stop();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function cannon(url: string, token: string, opts: { connections: number; overallRate?: number }) {
@@ -120,12 +92,12 @@ for (const db of DBS) {
   }
   // First start creates the database and the demo data; then measure starts on the existing data.
   const first = await start(env);
-  await stop(first.child);
+  await stop(first);
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const s = await start(env);
     starts.push(s.ms);
-    await stop(s.child);
+    await stop(s);
   }
   const token = JSON.parse(execFileSync(process.execPath, [...cliArgs, '--json', 'tokens', 'create', '--email', 'official@az.demo', '--name', 'bench', '--scopes', 'read'], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8' })).token as string;
   const s = await start(env);
@@ -136,7 +108,7 @@ for (const db of DBS) {
   const max = await cannon(url, token, { connections: 20 });
   const fixed = await steady(url, token, 1000, 100);
   const burst = await cannon(url, token, { connections: 50, overallRate: 1000 });
-  await stop(s.child);
+  await stop(s);
   await cleanup();
   const summary = (r: autocannon.Result) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
   results[db] = {

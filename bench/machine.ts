@@ -1,5 +1,7 @@
 import os from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 
 /** The machine a figure was measured on, written with every result. */
@@ -34,4 +36,49 @@ export async function benchDatabase(name: string, fresh: boolean): Promise<strin
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+/** How benchmarks start Rampart and its CLI: the built dist/ when present, else the sources through tsx. */
+export const built = existsSync(path.join(root, 'dist/server/main.js'));
+export const serverArgs = built ? [path.join(root, 'dist/server/main.js')] : ['--import', 'tsx', path.join(root, 'src/server/main.ts')];
+export const cliArgs = built ? [path.join(root, 'dist/cli/main.js')] : [path.join(root, 'bin/rampart.js')];
+
+export const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  /** From spawn to the first 200 of /readyz. */
+  ms: number;
+  stop(): Promise<void>;
+}
+
+/** Rampart as a process of its own (as deployed: clients elsewhere), on a free port; resolves once /readyz answers 200. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, serverArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (child.exitCode !== null) throw new Error('server exited during start');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ms = performance.now() - t0;
+  const stop = () => new Promise<void>((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+  return { child, port, ms, stop };
 }

@@ -5,7 +5,7 @@
  *
  * Loads N generated STIX objects (src/lib/stix generateObjects) straight through the intel repository in
  * batches (95% GREEN in the benchmark community, 5% AMBER of another organisation: hidden from the
- * reader), starts Rampart on a real port and measures, in one run:
+ * reader), starts Rampart on a real port (on PostgreSQL as a process of its own) and measures, in one run:
  *   (a) a full read of the community collection over HTTP, limit=1000, following `next` to the end: objects/s;
  *   (b) `match[type]=indicator&added_after=<random point>`: p50/p99 latency over --requests requests;
  *   (c) a raw keyset read of the same rows' JSON with `pg` (no TAXII, no visibility filter): objects/s,
@@ -14,6 +14,7 @@
  * RAMPART_TEST_PG_URL) and reused when the object count matches; --fresh reloads. Results go to
  * bench/results/taxii-<db>.json.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import { migrate, openDatabase, withTx, type Database } from '../src/server/core
 import { systemActor, type Actor } from '../src/server/core/access/actor.ts';
 import { createIntelRepo, type StoredObjectRow } from '../src/server/modules/intel/intel.repo.ts';
 import { versionOf } from '../src/server/modules/intel/intel.store.ts';
+import { startServerProcess, type ServerProcess } from './machine.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -124,6 +126,7 @@ async function main() {
   await migrate(database.db);
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', JOBS: 'false', RAMPART_ENV: 'production', DATA_DIR: path.join(dataDir, 'taxii-run') });
   const r = await startRampart({ config, database, listen: true, workers: false, migrate: false, log: pino({ level: 'silent' }) });
+  let server: ServerProcess | null = null;
   try {
     if (!reuse) {
       const sys = systemActor('bench');
@@ -142,7 +145,14 @@ async function main() {
       writeFileSync(metaFile, JSON.stringify(meta, null, 2));
     }
     const m = meta!;
-    const base = `http://127.0.0.1:${(r.app.server.address() as AddressInfo).port}`;
+    // On PostgreSQL the measured Rampart is a process of its own, as deployed: this process is the TAXII
+    // client (it reads and parses every page) and must not share the server's one thread. On PGlite the
+    // data directory belongs to this process, so the server stays in it.
+    if (DB === 'postgres') {
+      await r.close();
+      server = await startServerProcess({ DATABASE_URL: database.url, SEED_DEMO: 'false', JOBS: 'false', RAMPART_ENV: 'production', SECRETS_KEY: randomBytes(32).toString('base64'), DATA_DIR: path.join(dataDir, 'taxii-run') });
+    }
+    const base = `http://127.0.0.1:${server ? server.port : (r.app.server.address() as AddressInfo).port}`;
     const headers = { accept: TAXII, authorization: `Bearer ${m.token}` };
     const coll = `${base}/taxii2/api/collections/${m.communityId}/objects/`;
 
@@ -224,6 +234,7 @@ async function main() {
       name: 'taxii',
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version },
       db: DB,
+      server: DB === 'postgres' ? 'its own process (the built dist/ when present)' : 'in the benchmark process (PGlite)',
       objects: N,
       storedRows: m.stored,
       visibleToReader: full.objects,
@@ -239,7 +250,8 @@ async function main() {
     writeFileSync(path.join(here, 'results', `taxii-${DB}.json`), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    await r.close();
+    if (server) await server.stop();
+    else await r.close();
     await database.close();
   }
 }
