@@ -63,7 +63,7 @@ beforeAll(async () => {
   const { port } = feed.address() as AddressInfo;
   feedUrl = `http://127.0.0.1:${port}/feed/`;
   feedName = `127.0.0.1:${port}/feed`;
-  s = await startStack();
+  s = await startStack({ ALLOW_PRIVATE_WEBHOOKS: 'true' }); // the feed is served from 127.0.0.1
   await s.addMfaUser('az.analyst@feeds.test', s.world.org.STATE_AZ, 'analyst');
   await s.addMfaUser('az.member@feeds.test', s.world.org.STATE_AZ, 'member');
   analyst = await signIn('az.analyst@feeds.test');

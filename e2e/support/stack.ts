@@ -27,11 +27,11 @@ export interface Stack {
  * Everything a browser test needs, on a fresh test database: Rampart listening on a free port
  * with the persona world, a real SMTP server for its mail, the built UI in front, and Chromium.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(config: Record<string, string> = {}): Promise<Stack> {
   const web = await startWebServer();
   const smtp = await startSmtp();
   const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Rampart <rampart@test>', outboxDir: '/nonexistent' });
-  const r = await createTestRampart({ listen: true, workers: true, mailer, config: { PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: web.url, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` } });
+  const r = await createTestRampart({ listen: true, workers: true, mailer, config: { PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: web.url, SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ...config } });
   const { port } = r.app.server.address() as AddressInfo;
   await web.setApi(`http://127.0.0.1:${port}`);
   const world = await createWorld(r);

@@ -15,6 +15,7 @@ import { BundleFormatError, BundleScanner, parseElement } from './ingest.stix.ts
 import { mispFeedHeaders, recordMispFeedPull } from './misp-feeds.ts';
 import { SecretError } from '../../core/secrets.ts';
 import { createMispFeedRepo } from './misp-feeds.repo.ts';
+import { assertReachableUpstream } from './taxii/taxii.client.ts';
 
 /**
  * The ingest job (`intel.ingest`, pg-boss): reads an uploaded file (STIX bundle, MISP event, CSV)
@@ -307,7 +308,8 @@ export function createIngestRunner(deps: IntelDeps) {
       if (!(e instanceof SecretError)) throw e;
       throw new IngestInputError(`cannot read this feed’s ${feed.authHeader ?? 'authentication'} value: ${e.message} (enter it again)`);
     }
-    const manifest = parseMispFeedManifest(await fetchJson(new URL('manifest.json', base), headers));
+    const upstream = { allowPrivate: deps.core.config.ALLOW_PRIVATE_WEBHOOKS };
+    const manifest = parseMispFeedManifest(await fetchJson(new URL('manifest.json', base), headers, upstream));
     const todo = mispFeedEventsSince(manifest, feed.lastTimestamp);
     p.bytesTotal = todo.length;
     let highWater: number | null = null;
@@ -317,7 +319,7 @@ export function createIngestRunner(deps: IntelDeps) {
     for (const entry of todo) {
       let ev: unknown;
       try {
-        ev = await fetchJson(new URL(mispFeedEventPath(entry.uuid), base), headers);
+        ev = await fetchJson(new URL(mispFeedEventPath(entry.uuid), base), headers, upstream);
       } catch (e) {
         failed = true;
         fetchErrors.push(`${mispFeedEventPath(entry.uuid)}: ${(e as Error).message}`);
@@ -342,10 +344,29 @@ export class IngestInputError extends Error {
   }
 }
 
-/** GET a JSON document over http(s), with a timeout and a size cap (and the feed's authentication header, if any). */
-export async function fetchJson(url: URL, headers: Record<string, string> = {}): Promise<unknown> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new IngestInputError(`only http and https feeds are allowed (${url.protocol})`);
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow', headers: { ...headers, accept: 'application/json' } });
+const MAX_REDIRECTS = 3;
+
+/**
+ * GET a JSON document over http(s), with a timeout and a size cap (and the feed's authentication header, if
+ * any). Unless the operator allows private upstreams (ALLOW_PRIVATE_WEBHOOKS, as for TAXII subscriptions),
+ * every hop — the URL and each redirect's target, followed here one by one — must resolve to public
+ * addresses only: an organisation's feed URL must not make Rampart read its own network (cloud metadata,
+ * the database, admin ports). A redirect to another origin drops the authentication header.
+ */
+export async function fetchJson(url: URL, headers: Record<string, string> = {}, opts: { allowPrivate: boolean } = { allowPrivate: false }): Promise<unknown> {
+  let at = url;
+  let res: Response;
+  for (let hop = 0; ; hop++) {
+    await assertReachableUpstream(at, opts.allowPrivate).catch((e: Error) => {
+      throw new IngestInputError(e.message);
+    });
+    const sameOrigin = at.origin === url.origin;
+    res = await fetch(at, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual', headers: { ...(sameOrigin ? headers : {}), accept: 'application/json' } });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (!location) break;
+    if (hop >= MAX_REDIRECTS) throw new IngestInputError(`GET ${url.pathname}: more than ${MAX_REDIRECTS} redirects`);
+    at = new URL(location, at);
+  }
   if (!res.ok) throw new IngestInputError(`GET ${url.pathname} answered ${res.status}`);
   const len = Number(res.headers.get('content-length') ?? 0);
   if (len > MAX_MISP_BYTES) throw new IngestInputError(`GET ${url.pathname}: larger than ${MAX_MISP_BYTES / 1048576} MB`);

@@ -17,7 +17,7 @@ import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
 let r: TestRampart;
 let w: World;
 beforeAll(async () => {
-  r = await createTestRampart({ workers: true });
+  r = await createTestRampart({ workers: true, config: { ALLOW_PRIVATE_WEBHOOKS: 'true' } }); // the MISP feed test serves from 127.0.0.1
   w = await createWorld(r);
 }, 120_000);
 afterAll(async () => r?.close());

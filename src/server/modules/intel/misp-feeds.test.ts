@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../core/paths.ts';
 import { createTestRampart, createWorld, type TestRampart, type World } from '../../test/harness.ts';
 import type { IntelDeps } from './index.ts';
-import { createIngestRunner } from './ingest.job.ts';
+import { createIngestRunner, fetchJson } from './ingest.job.ts';
 import { createIngestService } from './ingest.service.ts';
 import { createIntelRepo } from './intel.repo.ts';
 import { createIntelService } from './intel.service.ts';
@@ -50,7 +50,8 @@ function publish(feed: string, events: { Event: { uuid: string; info: string; ti
 }
 
 beforeAll(async () => {
-  r = await createTestRampart();
+  // The feeds are served from 127.0.0.1: private upstreams allowed here, refused by a strict service below.
+  r = await createTestRampart({ config: { ALLOW_PRIVATE_WEBHOOKS: 'true' } });
   w = await createWorld(r);
   deps = { core: r.core, repo: createIntelRepo(r.core.database.db), directory: r.services.directory };
   const intel = createIntelService(deps);
@@ -58,6 +59,10 @@ beforeAll(async () => {
   runner = createIngestRunner(deps);
   server = http.createServer((req, res) => {
     hits.push(req.url!);
+    const port = (server.address() as AddressInfo).port;
+    const hop: Record<string, string> = { '/hop/same': '/echo', '/hop/other': `http://localhost:${port}/echo`, '/hop/loop': '/hop/loop' };
+    if (hop[req.url!]) return void res.writeHead(302, { location: hop[req.url!] }).end();
+    if (req.url === '/echo') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: req.headers['x-feed-key'] ?? null }));
     if (req.url!.startsWith('/secret/') && req.headers['x-feed-key'] !== 's3cret') return void res.writeHead(401).end();
     const body = served.get(req.url!);
     res.writeHead(body ? 200 : 500, { 'content-type': 'application/json' }).end(body ?? '{"error":"down"}');
@@ -304,5 +309,29 @@ describe('MISP feeds for the page: authentication header, pull now, edit, counts
     expect(box.decrypt(stored, mispFeedSecretAad(secret))).toBe('s3cret');
     // a value no configured key opens is counted, not lost
     expect(await svc({ ...deps, core: { ...deps.core, secrets: new SecretBox(randomBytes(32)) } }).rotateSecrets()).toMatchObject({ reencrypted: 0, failed: 1 });
+  });
+
+  test('private upstreams: refused unless allowed — a 400 naming url at registration and edit, and at fetch time; redirects checked hop by hop', async () => {
+    const strictCore = { ...r.core, config: { ...r.core.config, ALLOW_PRIVATE_WEBHOOKS: false } };
+    const strictDeps = { ...deps, core: strictCore };
+    const strictIntel = createIntelService(strictDeps);
+    const strict = createMispFeedService(strictDeps, strictIntel, createIngestService(strictDeps, strictIntel));
+    const analyst = await w.actor('GA_ANALYST');
+    const before = (await feeds.list(analyst)).length;
+    for (const url of [`${origin}/private/`, 'http://10.1.2.3/feed/', 'http://169.254.169.254/latest/', 'http://[::1]/feed/']) {
+      const err = await strict.register(analyst, { url, tlp: 'GREEN' } as never).then(() => null, (e: unknown) => e as { status: number; details?: { path?: string } });
+      expect(err, url).toMatchObject({ status: 400, details: { path: 'body.url' } });
+    }
+    expect((await feeds.list(analyst)).length).toBe(before); // nothing written
+    const someFeed = (await feeds.list(analyst))[0]!;
+    await expect(strict.update(analyst, someFeed.id, { url: 'http://192.168.1.1/feed/' } as never)).rejects.toMatchObject({ status: 400, details: { path: 'body.url' } });
+    expect((await feeds.list(analyst)).find((f) => f.id === someFeed.id)!.url).toBe(someFeed.url);
+    await expect(fetchJson(new URL(`${origin}/echo`), {}, { allowPrivate: false })).rejects.toThrow(/private network/);
+
+    // allowed: a same-origin redirect keeps the feed's header, another origin does not get it; loops end
+    const key = { 'x-feed-key': 's3cret' };
+    expect(await fetchJson(new URL(`${origin}/hop/same`), key, { allowPrivate: true })).toEqual({ key: 's3cret' });
+    expect(await fetchJson(new URL(`${origin}/hop/other`), key, { allowPrivate: true })).toEqual({ key: null });
+    await expect(fetchJson(new URL(`${origin}/hop/loop`), key, { allowPrivate: true })).rejects.toThrow(/more than 3 redirects/);
   });
 });

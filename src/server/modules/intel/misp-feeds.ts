@@ -12,6 +12,7 @@ import type { MispFeedBody, MispFeedPatch } from './intel.schemas.ts';
 import { createMispFeedRepo, mispFeedSecretAad, type MispFeedRow } from './misp-feeds.repo.ts';
 import { reencryptAll } from '../../core/secrets.ts';
 import { backoffSeconds } from './taxii/taxii.subscriptions.ts';
+import { assertReachableUpstream } from './taxii/taxii.client.ts';
 
 /**
  * MISP feeds on a schedule. An organisation's sharers register a feed (URL, sharing, interval); the job
@@ -93,13 +94,24 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
     return f;
   }
 
+  /** The feed's URL if Rampart may fetch it: http(s), and on public addresses unless private upstreams are allowed; else a 400 naming `url`. */
+  async function feedUrl(raw: string): Promise<URL> {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw errors.validation([{ path: 'body.url', message: 'only http and https feeds' }]);
+    try {
+      await assertReachableUpstream(url, core.config.ALLOW_PRIVATE_WEBHOOKS);
+    } catch (e) {
+      throw errors.validation([{ path: 'body.url', message: (e as Error).message }]);
+    }
+    return url;
+  }
+
   return {
     /** Registers (or updates) a MISP feed for the organisation and queues a pull of what is new now. */
     async register(actor: Actor, b: MispFeedBody) {
       requireSharer(actor);
       await intel.shareFor(actor, b, 'misp-feed', 'body.');
-      const url = new URL(b.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw errors.validation([{ path: 'body.url', message: 'only http and https feeds' }]);
+      const url = await feedUrl(b.url);
       const options = ingests.optionsFor(actor, b);
       const feedId = await withTx(db, async (tx) => {
         const id = await repo.upsert(tx, { orgId: actor.orgId, url: url.toString(), options: options as unknown as Record<string, unknown>, createdBy: actor.userId, intervalSeconds: b.intervalSeconds, enabled: b.enabled });
@@ -130,8 +142,9 @@ export function createMispFeedService(deps: IntelDeps, intel: IntelService, inge
         await intel.shareFor(actor, req, 'misp-feed', 'body.');
         options = ingests.optionsFor(actor, req);
       }
+      const newUrl = p.url === undefined ? undefined : (await feedUrl(p.url)).toString();
       await withTx(db, async (tx) => {
-        const ok = await repo.update(tx, id, { url: p.url === undefined ? undefined : new URL(p.url).toString(), options: options as unknown as Record<string, unknown> | undefined, intervalSeconds: p.intervalSeconds, enabled: p.enabled });
+        const ok = await repo.update(tx, id, { url: newUrl, options: options as unknown as Record<string, unknown> | undefined, intervalSeconds: p.intervalSeconds, enabled: p.enabled });
         if (!ok) throw errors.validation([{ path: 'body.url', message: 'your organisation already has a feed at this URL' }]);
         await saveAuth(tx, f, p);
         const { authValue, ...shown } = p;
