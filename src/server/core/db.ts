@@ -185,11 +185,5 @@ export async function migrate(db: Db, dir = migrationsDir): Promise<string[]> {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, { cause: error });
   }
-  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  // Planner statistics for what the migrations created and loaded (3,000+ jurisdictions, say): without
-  // them PostgreSQL guesses until autovacuum's first pass (never, where autovacuum is off) and picks
-  // seq-scan + hash plans for the hottest queries (the organisation list cost 2x its PostgreSQL CPU).
-  // ANALYZE samples a bounded number of rows per table, so this stays seconds on a large database.
-  if (applied.length) await sql`ANALYZE`.execute(db);
-  return applied;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

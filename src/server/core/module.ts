@@ -33,10 +33,10 @@ export interface RampartModule {
   routes?: (app: FastifyInstance) => Promise<void> | void;
   /** Routes outside /api (TAXII, feeds, public pages). */
   rootRoutes?: (app: FastifyInstance) => Promise<void> | void;
-  /** Idempotent reference data loaded after migrations (jurisdictions…). */
-  referenceData?: () => Promise<void>;
-  /** Demo data, loaded once into an empty database when SEED_DEMO is on. */
-  seedDemo?: () => Promise<void>;
+  /** Idempotent reference data loaded after migrations (jurisdictions…); true when it wrote rows. */
+  referenceData?: () => Promise<boolean | void>;
+  /** Demo data, loaded once into an empty database when SEED_DEMO is on; true when it wrote rows. */
+  seedDemo?: () => Promise<boolean | void>;
   /** Re-encrypts the module's stored secrets under the current SECRETS_KEY (`rampart secrets rotate`). */
   rotateSecrets?: () => Promise<{ what: string; reencrypted: number; failed: number }[]>;
   stop?: () => Promise<void>;

@@ -15,10 +15,11 @@ const COMMUNITIES = [
   { name: 'Vendors', description: 'Election-technology vendors and the hub' },
 ];
 
-export async function seedDemoData(core: Core, deps: { directory: DirectoryService; auth: AuthService }, actor: Actor): Promise<void> {
+/** Loads the demo data into an empty directory; true when it did (boot then refreshes planner statistics). */
+export async function seedDemoData(core: Core, deps: { directory: DirectoryService; auth: AuthService }, actor: Actor): Promise<boolean> {
   const db = core.database.db;
   const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM organisations`.execute(db);
-  if (n.rows[0]!.n > 0) return; // once
+  if (n.rows[0]!.n > 0) return false; // once
   const { directory, auth } = deps;
   const community: Record<string, string> = {};
   for (const c of COMMUNITIES) community[c.name] = (await directory.createCommunity(actor, c.name, c.description)).id;
@@ -80,6 +81,5 @@ export async function seedDemoData(core: Core, deps: { directory: DirectoryServi
       mfaSecret: needsMfa(p) ? demoTotpSecret(p.email) : undefined,
     });
   }
-  // Fresh planner statistics for the rows just loaded (see migrate(): autovacuum may be off or late).
-  await sql`ANALYZE`.execute(db);
+  return true;
 }

@@ -252,10 +252,12 @@ export function createDirectoryService(db: Db, repo: DirectoryRepo) {
     },
 
     /** Reference data: all jurisdictions from us-atlas, loaded idempotently. */
-    async loadReferenceData() {
+    /** Loads the jurisdictions when they are not all there; true when it wrote them. */
+    async loadReferenceData(): Promise<boolean> {
       const rows = loadJurisdictions();
-      if ((await repo.countJurisdictions(db)) === rows.length) return;
+      if ((await repo.countJurisdictions(db)) === rows.length) return false;
       await withTx(db, (tx) => repo.upsertJurisdictions(tx, rows));
+      return true;
     },
 
     /** For the auth module: the acting organisation's ancestors and communities. */
