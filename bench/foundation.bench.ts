@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { built, cliArgs, startServerProcess, writeResult, type ServerProcess } from './machine.ts';
+import { built, cliArgs, startServerProcess, writeResult } from './machine.ts';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,8 +23,6 @@ const arg = (name: string, def: string) => {
 const SECONDS = Number(arg('seconds', '30'));
 const DBS = arg('db', 'pglite,postgres').split(',');
 const PG_ADMIN = process.env.RAMPART_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const start = (env: Record<string, string>) => startServerProcess(env);
-const stop = (s: ServerProcess) => s.stop();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function cannon(url: string, token: string, opts: { connections: number; overallRate?: number }) {
@@ -91,16 +89,16 @@ for (const db of DBS) {
     env = { DATABASE_URL: u.toString(), SEED_DEMO: 'true', DATABASE_POOL_MAX: '20' };
   }
   // First start creates the database and the demo data; then measure starts on the existing data.
-  const first = await start(env);
-  await stop(first);
+  const first = await startServerProcess(env);
+  await first.stop();
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const s = await start(env);
+    const s = await startServerProcess(env);
     starts.push(s.ms);
-    await stop(s);
+    await s.stop();
   }
   const token = JSON.parse(execFileSync(process.execPath, [...cliArgs, '--json', 'tokens', 'create', '--email', 'official@az.demo', '--name', 'bench', '--scopes', 'read'], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8' })).token as string;
-  const s = await start(env);
+  const s = await startServerProcess(env);
   const url = `http://127.0.0.1:${s.port}/api/organisations?page=2&pageSize=25`;
   const check = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (check.status !== 200) throw new Error(`list endpoint answered ${check.status}`);
@@ -108,7 +106,7 @@ for (const db of DBS) {
   const max = await cannon(url, token, { connections: 20 });
   const fixed = await steady(url, token, 1000, 100);
   const burst = await cannon(url, token, { connections: 50, overallRate: 1000 });
-  await stop(s);
+  await s.stop();
   await cleanup();
   const summary = (r: autocannon.Result) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p90Ms: r.latency.p90, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
   results[db] = {

@@ -18,7 +18,8 @@ export class DataDirLockedError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** True while a process of this machine with that id runs (EPERM: it runs, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -48,7 +49,7 @@ export function lockDataDir(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-      if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new DataDirLockedError(dir, pid);
       }
       // A stale lock from a process that died: remove it and try again.

@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { migrate, openDatabase, type Database } from '../core/db.ts';
 import { migrationsDir, projectRoot } from '../core/paths.ts';
 import { loadConfig } from '../core/config.ts';
+import { processAlive } from '../core/data-dir-lock.ts';
 import { Jobs } from '../core/jobs/jobs.ts';
 import { createDirectoryRepo } from '../modules/directory/directory.repo.ts';
 import { createDirectoryService } from '../modules/directory/directory.service.ts';
@@ -82,16 +83,6 @@ export async function buildPostgresTemplate(key: string): Promise<string> {
   }
 }
 
-/** True while a process of this machine with that id runs (test databases are named by their process). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Clears what earlier runs left, without pulling databases from under runs still going (another
  * checkout's suite, with another migration set, may be using its template and its test databases):
@@ -103,7 +94,7 @@ async function dropStaleTestDatabases(admin: pg.Client, keepTemplates = 4): Prom
   let templates = 0;
   for (const { datname } of rows) {
     const owner = /^rampart_t_(\d+)_/.exec(datname);
-    if (owner ? alive(Number(owner[1])) : ++templates <= keepTemplates) continue;
+    if (owner ? processAlive(Number(owner[1])) : ++templates <= keepTemplates) continue;
     await admin.query(`ALTER DATABASE "${datname}" IS_TEMPLATE false`).catch(() => {});
     await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
   }

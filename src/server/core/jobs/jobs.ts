@@ -78,8 +78,8 @@ export class Jobs {
     if (this.working) return;
     this.working = true;
     for (const def of this.defs.values()) {
-      const worker = { id: '' };
-      worker.id = await this.boss.work<object>(
+      let workerId = '';
+      workerId = await this.boss.work<object>(
         def.name,
         { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: POLL_SECONDS },
         async (jobs) => {
@@ -88,7 +88,7 @@ export class Jobs {
           // polling interval after every job, which paced a queue of short jobs at one job per 0.5 s
           // (alert mail: ~250 mails a job, capped at ~500 mails/s). The interval is for an empty queue;
           // a failed job does not get here (its retry waits for its backoff anyway).
-          if (worker.id) this.boss.notifyWorker(worker.id);
+          if (workerId) this.boss.notifyWorker(workerId);
         },
       );
     }

@@ -14,6 +14,8 @@ import { createIntelService } from './intel.service.ts';
 import { createMispFeedService, MISP_FEED_TICK_JOB } from './misp-feeds.ts';
 import { mispFeedSecretAad } from './misp-feeds.repo.ts';
 import { SecretBox } from '../../core/secrets.ts';
+import type { z } from 'zod';
+import type { MispFeed } from './intel.schemas.ts';
 
 /**
  * Scheduled MISP feeds: the tick job's work (`tick()`) is invoked directly and the controllable clock
@@ -75,26 +77,8 @@ afterAll(async () => {
   await r?.close();
 });
 
-interface FeedView {
-  id: string;
-  url: string;
-  intervalSeconds: number;
-  enabled: boolean;
-  lastTimestamp: number | null;
-  lastPulledAt: string | null;
-  lastSuccessAt: string | null;
-  lastStatus: string | null;
-  lastError: string | null;
-  lastIngestId: string | null;
-  failures: number;
-  nextPullAt: string;
-  tlp: string | null;
-  communityIds: string[];
-  authHeader: string | null;
-  hasAuthValue: boolean;
-  lastPull: { status: string; total: number; inserted: number; duplicates: number; rejected: number; eventsPulled: number; eventsListed: number | null } | null;
-  eventsPulled: number;
-}
+/** A feed as GET /api/intel/misp-feeds answers it (the route's response schema). */
+type FeedView = z.infer<typeof MispFeed>;
 
 const feedOf = async (id: string): Promise<FeedView> => ((await w.as('GA_ANALYST').get('/api/intel/misp-feeds')).json().items as FeedView[]).find((f) => f.id === id)!;
 const ingestOf = async (id: string) => (await w.as('GA_ANALYST').get(`/api/intel/ingests/${id}`)).json();
