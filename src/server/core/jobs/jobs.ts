@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import { CompiledQuery } from 'kysely';
 import type { Tx } from '../db.ts';
 
@@ -26,16 +26,33 @@ export class Jobs {
   private readonly defs = new Map<string, JobDefinition>();
   private started = false;
   private working = false;
+  /** The pool Jobs opened itself (closed by stop), when the caller gave none. */
+  private readonly ownPool: Pool | null;
+  /** Handlers running now, and pg-boss's SQL in flight: stop waits for both (see stop). */
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly sqlInFlight = new Set<Promise<unknown>>();
+  /** Set when stop has finished: pg-boss's SQL after that is dropped (see the constructor). */
+  private closed = false;
 
-  /** With `pool`, pg-boss runs its SQL through that pool instead of opening its own (PGlite: one connection). */
+  /**
+   * With `pool`, pg-boss runs its SQL through that pool (PGlite: the one connection); without, through
+   * a pool of `max` connections that Jobs opens and closes. Either way pg-boss's SQL goes through
+   * Jobs, so that stop can wait for what is still in flight.
+   */
   constructor(connectionString: string, opts: { max?: number; pool?: Pool } = {}) {
-    const pool = opts.pool;
+    this.ownPool = opts.pool ? null : new pg.Pool({ connectionString, max: opts.max ?? 2, application_name: 'rampart-jobs' });
+    if (this.ownPool) this.ownPool.on('error', () => {
+      /* an idle client's error: the pool replaces it */
+    });
+    const pool = opts.pool ?? this.ownPool!;
+    // pg-boss's timers can still fire after its stop (a clock-skew check or a maintenance pass started
+    // just before): its own pool wrapper answers those with nothing once closed, and so does this one,
+    // instead of reaching a pool the caller has ended.
+    const executeSql = (text: string, values?: unknown[]) =>
+      this.closed ? Promise.resolve(undefined as unknown as pg.QueryResult) : this.track(this.sqlInFlight, pool.query(text, values as unknown[]));
     this.boss = new PgBoss({
-      connectionString,
-      max: opts.max ?? 2,
-      ...(pool ? { db: { executeSql: async (text: string, values?: unknown[]) => pool.query(text, values as unknown[]) } } : {}),
+      db: { executeSql },
       schema: 'pgboss',
-      application_name: 'rampart-jobs',
     });
     this.boss.on('error', () => {
       /* pg-boss retries its own maintenance; job failures are recorded on the job */
@@ -83,7 +100,7 @@ export class Jobs {
         def.name,
         { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: POLL_SECONDS },
         async (jobs) => {
-          for (const j of jobs) await def.handler(j.data, { id: j.id, retryCount: 0 });
+          for (const j of jobs) await this.track(this.running, def.handler(j.data, { id: j.id, retryCount: 0 }));
           // The queue had work: fetch the next job at once. pg-boss otherwise waits out the rest of the
           // polling interval after every job, which paced a queue of short jobs at one job per 0.5 s
           // (alert mail: ~250 mails a job, capped at ~500 mails/s). The interval is for an empty queue;
@@ -104,11 +121,37 @@ export class Jobs {
     });
   }
 
-  /** Stops fetching; waits for running handlers to finish (graceful), up to `timeoutMs`. */
+  /**
+   * Stops fetching and waits for running handlers (graceful). pg-boss waits up to `timeoutMs`, then
+   * marks the jobs still running as failed (they are retried) and returns; their handlers go on,
+   * though, and pg-boss writes each job's completion without awaiting it. So stop then waits, up to
+   * `timeoutMs` more, for those handlers and for every pg-boss statement in flight: the caller closes
+   * the database next, and a handler or statement reaching a closed pool would be an unhandled
+   * rejection ("Cannot use a pool after calling end on the pool").
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (const set of [this.running, this.sqlInFlight]) {
+      while (set.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+        await Promise.race([Promise.allSettled([...set]), timeout]);
+        clearTimeout(timer);
+      }
+    }
+    this.closed = true;
+    await this.ownPool?.end();
+  }
+
+  /** Inflight bookkeeping: `p` is in `set` until it settles. */
+  private track<T>(set: Set<Promise<unknown>>, p: Promise<T>): Promise<T> {
+    set.add(p);
+    const done = () => set.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   get raw(): PgBoss {
