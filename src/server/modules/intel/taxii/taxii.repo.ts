@@ -41,7 +41,7 @@ export interface ObjectQuery {
 }
 
 export interface ObjectsPage {
-  /** Rows found: up to pageSize + 1 (one more than the page means `more`). */
+  /** Objects in the page, plus one when more follow (so n > pageSize means `more`). */
   n: number;
   /** The page's objects as stored JSON text, comma-separated, in date-added order. */
   body: string;
@@ -122,7 +122,9 @@ export interface SubscriptionFields {
 /** Associated data of a subscription's encrypted password: the value opens only on its own row. */
 export const subscriptionSecretAad = (id: string) => `taxii_subscriptions.password:${id}`;
 
-const DA = (alias: string) => sql<string>`to_char(${sql.ref(`${alias}.date_added`)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** A timestamptz as TAXII's timestamp text (UTC, microseconds). */
+const TS = (expr: RawBuilder<unknown>) => sql<string>`to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const DA = (alias: string) => TS(sql.ref(`${alias}.date_added`));
 
 function scopeSql(scope: CollectionScope, alias: string): RawBuilder<boolean> {
   const c = (col: string) => sql.ref(`${alias}.${col}`);
@@ -178,18 +180,24 @@ export function createTaxiiRepo(db: Db) {
      * One page of objects in date-added order (keyset on (date_added, pk), never OFFSET), assembled by
      * the database: the stored JSON of up to `pageSize` objects joined with commas (never parsed or
      * re-serialised here), whether one more row exists, and the first/last date_added and last pk.
+     * Not a named prepared statement: its generic plan (parameters unknown) read a page in ≈ 430 ms
+     * instead of ≈ 5 (measured with plan_cache_mode = force_generic_plan), and PostgreSQL may switch
+     * a named statement to its generic plan after five runs; an unnamed one is planned for its values.
      */
     async objectsPage(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'limit'>, pageSize: number): Promise<ObjectsPage> {
+      // No window function over the page (row_number to hold back the extra row cost ≈ 0.7 ms a page):
+      // the page is exactly `pageSize` rows, and whether more follow is one probe past its last key.
+      const where = whereSql(actor, scope, q);
       const r = await sql<ObjectsPage>`WITH page AS (
           SELECT o.pk, o.date_added, o.object FROM stix_objects o
-          WHERE ${whereSql(actor, scope, q)} ORDER BY o.date_added, o.pk LIMIT ${pageSize + 1}
-        ), ranked AS (SELECT p.*, row_number() OVER (ORDER BY p.date_added, p.pk) AS rn FROM page p)
-        SELECT count(*)::int AS n,
-          coalesce(string_agg(x.object::text, ',' ORDER BY x.rn) FILTER (WHERE x.rn <= ${pageSize}), '') AS body,
-          to_char(min(x.date_added) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first,
-          to_char(max(x.date_added) FILTER (WHERE x.rn <= ${pageSize}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last,
-          max(x.pk) FILTER (WHERE x.rn = ${pageSize}) AS "lastPk"
-        FROM ranked x`.execute(db);
+          WHERE ${where} ORDER BY o.date_added, o.pk LIMIT ${pageSize}
+        ), agg AS (
+          SELECT count(*)::int AS n, coalesce(string_agg(p.object::text, ',' ORDER BY p.date_added, p.pk), '') AS body,
+            min(p.date_added) AS first, max(p.date_added) AS last, (array_agg(p.pk ORDER BY p.date_added DESC, p.pk DESC))[1] AS "lastPk"
+          FROM page p)
+        SELECT a.n + (a.n = ${pageSize} AND EXISTS (SELECT 1 FROM stix_objects o WHERE ${where} AND (o.date_added, o.pk) > (a.last, a."lastPk")))::int AS n,
+          a.body, ${TS(sql`a.first`)} AS first, ${TS(sql`a.last`)} AS last, CASE WHEN a.n = ${pageSize} THEN a."lastPk" END AS "lastPk"
+        FROM agg a`.execute(db);
       return r.rows[0]!;
     },
 

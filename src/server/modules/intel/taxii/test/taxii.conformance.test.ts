@@ -181,6 +181,21 @@ describe('objects: envelope, pagination, headers', () => {
     expect(json(badNext)).toMatchObject({ http_status: '400' });
   });
 
+  test('a page that ends exactly at the last visible object has more=false; one object short has more=true', async () => {
+    const all = [...ids, malwareId, versioned];
+    const exact = await w.as('AZ_ANALYST').get(`${objUrl()}?limit=${all.length}`, H);
+    expect(json(exact).more).toBe(false);
+    expect(json(exact).next).toBeUndefined();
+    expect(objectsOf(exact).map((o) => o.id)).toEqual(all);
+    const short = await w.as('AZ_ANALYST').get(`${objUrl()}?limit=${all.length - 1}`, H);
+    expect(json(short)).toMatchObject({ more: true, next: expect.any(String) });
+    expect(objectsOf(short).map((o) => o.id)).toEqual(all.slice(0, -1));
+    expect(short.headers['x-taxii-date-added-last']).not.toBe(exact.headers['x-taxii-date-added-last']);
+    const rest = await w.as('AZ_ANALYST').get(`${objUrl()}?limit=${all.length - 1}&next=${encodeURIComponent(json(short).next as string)}`, H);
+    expect(json(rest).more).toBe(false);
+    expect(objectsOf(rest).map((o) => o.id)).toEqual(all.slice(-1));
+  });
+
   test('added_after equal to an existing date_added excludes that object (strictly after)', async () => {
     const all = await w.as('AZ_ANALYST').get(objUrl(), H);
     const first = all.headers['x-taxii-date-added-first'] as string;
