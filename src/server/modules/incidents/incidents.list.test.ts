@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SystemClock } from '../../core/clock.ts';
 import { createTestRampart, createWorld, type TestRampart, type World } from '../../test/harness.ts';
+import { sql } from 'kysely';
 import { PRIORITIES, SORTS, STATUSES, type Sort } from './incidents.schemas.ts';
+import { orderBy } from './incidents.repo.ts';
 
 /** The incident list's orders: every sort, paged, against the same order computed here from each incident. */
 let r: TestRampart;
@@ -114,6 +116,20 @@ describe('GET /api/incidents?sort=', () => {
       const full: Row = (await w.as('HUB_ANALYST').get(`/api/incidents/${i.id}`)).json();
       expect(i.slaDueAt === null ? null : Date.parse(i.slaDueAt)).toBe(slaDue(full));
     }
+  });
+
+  test('sort=sla reads its index (migrations/0403) instead of sorting: the indexed expression is the repository\'s', async () => {
+    const db = r.core.database.db;
+    // A few rows only: without these settings the planner rightly prefers a sort; with them, a Sort node
+    // in the plan means the ORDER BY no longer matches incidents_sla_idx.
+    const plan = await db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL enable_sort = off`.execute(tx);
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+      const r2 = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT i.id FROM incidents i WHERE i.status <> 'draft' ORDER BY ${orderBy('sla')} LIMIT 5`.execute(tx);
+      return r2.rows.map((x) => x['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('incidents_sla_idx');
+    expect(plan).not.toMatch(/\bSort\b/);
   });
 
   test('without sort: newest report first (as -reported)', async () => {

@@ -114,9 +114,13 @@ const FIRST_RESPONSE_SQL = sql`(CASE i.priority ${sql.join(
   sql` `,
 )} ELSE ${sql.lit(FIRST_RESPONSE_TARGET_MINUTES.unset)} END)`;
 
-/** The next running SLA deadline: the earlier of triage (until triaged) and first response (until the hub acts); NULL when none runs. */
-const SLA_DUE = sql`LEAST(CASE WHEN i.triaged_at IS NULL THEN i.submitted_at + make_interval(mins => ${sql.lit(TRIAGE_TARGET_MINUTES)}) END,
-  CASE WHEN i.first_response_at IS NULL THEN i.submitted_at + make_interval(mins => ${FIRST_RESPONSE_SQL}) END)`;
+/**
+ * The next running SLA deadline: the earlier of triage (until triaged) and first response (until the hub acts); NULL when none runs.
+ * migrations/0403_incidents_sla_sort.sql indexes this expression with these targets (`sort=sla`): a change to it or to the
+ * targets needs a migration that rebuilds incidents_sla_idx (incidents.list.test.ts fails until then).
+ */
+const SLA_DUE = sql`LEAST(CASE WHEN i.triaged_at IS NULL THEN incidents_plus_minutes(i.submitted_at, ${sql.lit(TRIAGE_TARGET_MINUTES)}) END,
+  CASE WHEN i.first_response_at IS NULL THEN incidents_plus_minutes(i.submitted_at, ${FIRST_RESPONSE_SQL}) END)`;
 
 const rankOf = (col: string, values: readonly string[]) =>
   sql`(CASE ${sql.ref(col)} ${sql.join(values.map((v, n) => sql`WHEN ${sql.lit(v)} THEN ${sql.lit(n)}`), sql` `)} END)`;
@@ -125,13 +129,13 @@ const SORT_KEYS: Record<SortField, { key: RawBuilder<unknown>; nullsLast: boolea
   // Same expression and null placement as incidents_list_idx, so the default order reads the index.
   reported: { key: sql`i.submitted_at`, nullsLast: false },
   updated: { key: sql`i.updated_at`, nullsLast: false },
-  // migrations/0402_incidents_sort.sql indexes this rank (-priority) and updated_at: keep the expressions the same.
+  // migrations/0402_incidents_sort.sql indexes this rank (-priority) and updated_at, 0403 the SLA deadline: keep the expressions the same.
   priority: { key: rankOf('i.priority', PRIORITIES), nullsLast: true },
   status: { key: rankOf('i.status', STATUSES), nullsLast: true },
   sla: { key: SLA_DUE, nullsLast: true },
 };
 /** ORDER BY for a list order: the key, then the id in the same direction (a total order, so pages never overlap). */
-function orderBy(sort: Sort): RawBuilder<unknown> {
+export function orderBy(sort: Sort): RawBuilder<unknown> {
   const desc = sort.startsWith('-');
   const { key, nullsLast } = SORT_KEYS[(desc ? sort.slice(1) : sort) as SortField];
   const dir = sql.raw(desc ? 'DESC' : 'ASC');
