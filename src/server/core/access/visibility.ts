@@ -73,8 +73,12 @@ export function visibleTo(actor: Actor, alias: string): RawBuilder<boolean> {
       sql`(${c('tlp')} <> 'RED' AND (${c('owner_org_id')} = ${org}::uuid OR ${org}::uuid = ANY(${c('recipient_org_ids')})))`,
     );
   }
-  if (actor.orgPath.length > 0) {
-    const path = sql`${actor.orgPath}::uuid[]`;
+  // The actor's own organisation is in its path too, but the clause above already admits it for every
+  // label but RED: the path clause names only the organisations above it (none for a top-level
+  // organisation such as the hub), which spares two array tests per row where it is redundant.
+  const above = org !== null ? actor.orgPath.filter((o) => o !== org) : actor.orgPath;
+  if (above.length > 0) {
+    const path = sql`${above}::uuid[]`;
     parts.push(
       sql`(${c('tlp')} IN ('AMBER','GREEN') AND (${c('owner_org_id')} = ANY(${path}) OR ${c('recipient_org_ids')} && ${path}))`,
     );
