@@ -18,14 +18,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import type { AlertsService } from '../src/server/modules/alerts/index.ts';
-import { writeResult } from './machine.ts';
+import { backendCpuSeconds, writeResult } from './machine.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -40,26 +39,15 @@ interface Ready { type: 'ready'; emails: number; webhooks: number; loadSeconds: 
 interface Report { type: 'report'; maxRssMb: number; cpuSeconds: number; rssAtReadyMb: number; deliveries: Record<string, number> }
 type FromChild = Ready | { type: 'publishing' } | Report;
 
-/**
- * CPU seconds of the PostgreSQL backends serving the benchmark database (Linux /proc; PostgreSQL on this
- * machine), by pid, so a run can be split into Rampart, peers and database. Empty where /proc cannot be read.
- */
+/** CPU seconds of the PostgreSQL backends serving the benchmark database, by pid (empty where /proc cannot be read). */
 async function dbBackendCpu(): Promise<Map<number, number>> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  const pids = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [DB])).rows.map((r) => r.pid);
-  await admin.end();
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is f[0], utime f[11], stime f[12] (clock ticks, 100/s)
-      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      /* not on this machine, or gone */
-    }
+  try {
+    return (await backendCpuSeconds(admin, DB)) ?? new Map();
+  } finally {
+    await admin.end();
   }
-  return out;
 }
 
 if (args.includes('--child')) await child();

@@ -9,7 +9,7 @@
  * objects/s (from the ingest row's started/finished times), the upload time, and the peak RSS of
  * this process (server and job included), sampled every 50 ms. Writes bench/results/intel-ingest-<db>.json.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -19,6 +19,7 @@ import { startRampart } from '../src/server/boot.ts';
 import { loadConfig } from '../src/server/core/config.ts';
 import { systemActor } from '../src/server/core/access/actor.ts';
 import { projectRoot } from '../src/server/core/paths.ts';
+import { backendCpuSeconds } from './machine.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -67,24 +68,14 @@ async function bundleFile(): Promise<string> {
 }
 
 /**
- * CPU time (µs) of the PostgreSQL backends serving the bench database, read from /proc (a local
- * server only; null otherwise). A backend that exits is counted up to its last reading: the bench
- * reads them at every status poll (250 ms), so at most that much of an exiting backend's time is lost.
+ * CPU time (µs) of the PostgreSQL backends serving the bench database (a local server only; null
+ * otherwise). A backend that exits is counted up to its last reading: the bench reads them at every
+ * status poll (250 ms), so at most that much of an exiting backend's time is lost.
  */
 async function backendCpu(adminClient: pg.Client | null, dbName: string | null): Promise<Map<number, number> | null> {
   if (!adminClient || !dbName) return null;
-  const pids = (await adminClient.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map((r) => r.pid);
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(pid, ((Number(f[11]) + Number(f[12])) * 1e6) / 100);
-    } catch {
-      if (out.size === 0 && pid === pids[0]) return null; // not a local server
-      // the backend exited between the query and the read
-    }
-  }
-  return out;
+  const seconds = await backendCpuSeconds(adminClient, dbName);
+  return seconds && new Map([...seconds].map(([pid, s]) => [pid, s * 1e6]));
 }
 
 let peakRss = 0;

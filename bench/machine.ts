@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import type pg from 'pg';
 
 /** The machine a figure was measured on, written with every result. */
 export function machine() {
@@ -81,4 +82,24 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     child.kill('SIGTERM');
   });
   return { child, port, ms, stop };
+}
+
+/**
+ * CPU seconds so far (utime + stime, 100 ticks/s, from Linux /proc) of each PostgreSQL backend connected
+ * to `dbName`, by pid. null when PostgreSQL does not run on this machine (the first backend's /proc entry
+ * cannot be read); a backend that exits between the query and the read is left out.
+ */
+export async function backendCpuSeconds(admin: pg.Client, dbName: string): Promise<Map<number, number> | null> {
+  const pids = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map((r) => r.pid);
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state f[0], utime f[11], stime f[12]
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      if (out.size === 0 && pid === pids[0]) return null; // not a local server
+    }
+  }
+  return out;
 }
