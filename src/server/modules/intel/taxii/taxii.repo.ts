@@ -41,13 +41,15 @@ export interface ObjectQuery {
 }
 
 export interface ObjectsPage {
-  /** Objects in the page, plus one when more follow (so n > pageSize means `more`). */
+  /** Objects in the page (at most pageSize). */
   n: number;
+  /** Whether visible objects follow the page (the page is full and one more exists). */
+  more: boolean;
   /** The page's objects as stored JSON text, comma-separated, in date-added order. */
   body: string;
   first: string | null;
   last: string | null;
-  /** pk of the page's last object when the page is full (the `next` cursor). */
+  /** pk of the page's last object (with `last`, the `next` cursor); null for an empty page. */
   lastPk: number | null;
 }
 
@@ -195,8 +197,8 @@ export function createTaxiiRepo(db: Db) {
           SELECT count(*)::int AS n, coalesce(string_agg(p.object::text, ',' ORDER BY p.date_added, p.pk), '') AS body,
             min(p.date_added) AS first, max(p.date_added) AS last, (array_agg(p.pk ORDER BY p.date_added DESC, p.pk DESC))[1] AS "lastPk"
           FROM page p)
-        SELECT a.n + (a.n = ${pageSize} AND EXISTS (SELECT 1 FROM stix_objects o WHERE ${where} AND (o.date_added, o.pk) > (a.last, a."lastPk")))::int AS n,
-          a.body, ${TS(sql`a.first`)} AS first, ${TS(sql`a.last`)} AS last, CASE WHEN a.n = ${pageSize} THEN a."lastPk" END AS "lastPk"
+        SELECT a.n, (a.n = ${pageSize} AND EXISTS (SELECT 1 FROM stix_objects o WHERE ${where} AND (o.date_added, o.pk) > (a.last, a."lastPk"))) AS more,
+          a.body, ${TS(sql`a.first`)} AS first, ${TS(sql`a.last`)} AS last, a."lastPk"
         FROM agg a`.execute(db);
       return r.rows[0]!;
     },

@@ -169,13 +169,12 @@ export interface ObjectsEnvelope {
   last?: string;
 }
 
-function objectsEnvelope(p: ObjectsPage, limit: number): ObjectsEnvelope {
-  const more = p.n > limit;
+function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
   return {
-    count: Math.min(p.n, limit),
+    count: p.n,
     body: p.body,
-    more,
-    next: more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: Number(p.lastPk) }) : undefined,
+    more: p.more,
+    next: p.more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: Number(p.lastPk) }) : undefined,
     first: p.first ?? undefined,
     last: p.last ?? undefined,
   };
@@ -331,7 +330,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     const ahead = readAhead.get(key);
     readAhead.delete(key);
     const page = (ahead ? await ahead.page : null) ?? (await repo.objectsPage(actor, scope, query, limit));
-    if (page.n > limit && page.last && page.lastPk !== null && readAhead.size < READ_AHEAD_MAX) {
+    if (page.more && page.last && page.lastPk !== null && readAhead.size < READ_AHEAD_MAX) {
       const nextQuery = { ...query, cursor: { da: page.last, pk: Number(page.lastPk) } };
       readAhead.set(pageKey(actor, scope, nextQuery, limit), { at: Date.now(), page: repo.objectsPage(actor, scope, nextQuery, limit).catch(() => null) });
     }
@@ -341,7 +340,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { id: true, type: true, version: true });
-    return objectsEnvelope(await objectsPage(actor, c.scope, p.query, p.limit), p.limit);
+    return objectsEnvelope(await objectsPage(actor, c.scope, p.query, p.limit));
   }
 
   async function getManifest(actor: Actor, collectionId: string, q: Query) {
@@ -355,7 +354,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     const p = parsePageParams(q, { version: true });
     const res = await repo.objectsPage(actor, c.scope, { ...p.query, ids: [objectId] }, p.limit);
     if (!res.n && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
-    return objectsEnvelope(res, p.limit);
+    return objectsEnvelope(res);
   }
 
   async function getVersions(actor: Actor, collectionId: string, objectId: string, q: Query) {
