@@ -251,8 +251,7 @@ export function createDirectoryService(db: Db, repo: DirectoryRepo) {
       });
     },
 
-    /** Reference data: all jurisdictions from us-atlas, loaded idempotently. */
-    /** Loads the jurisdictions when they are not all there; true when it wrote them. */
+    /** Reference data: all jurisdictions from us-atlas, loaded idempotently; true when this call wrote them. */
     async loadReferenceData(): Promise<boolean> {
       const rows = loadJurisdictions();
       if ((await repo.countJurisdictions(db)) === rows.length) return false;
