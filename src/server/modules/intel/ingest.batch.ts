@@ -1,5 +1,5 @@
 import type { Tx } from '../../core/db.ts';
-import type { IntelRepo, StoredObjectRow } from './intel.repo.ts';
+import { planInsert, type InsertPlan, type IntelRepo, type StoredObjectRow } from './intel.repo.ts';
 import { prepareObject, storeRows, type ShareOptions } from './intel.store.ts';
 
 /**
@@ -39,6 +39,17 @@ export interface PreparedBatch {
   outcomes: Outcome[];
   /** outcomes index of each row (same order as rows). */
   rowOutcome: number[];
+  /** The rows' insert statements, when built ahead of the write (planBatch). */
+  plan?: InsertPlan;
+}
+
+/**
+ * Builds the batch's insert statements now (CPU only): a job calls it while the previous batch is still
+ * being written, so its own write starts without the database waiting for Node to build them.
+ */
+export function planBatch(batch: PreparedBatch): PreparedBatch {
+  if (!batch.plan && batch.rows.length) batch.plan = planInsert(batch.rows);
+  return batch;
 }
 
 const key = (id: string, version: string) => `${id}\u0000${version}`;
@@ -135,7 +146,7 @@ export interface BatchCounts {
 
 /** Stores a prepared batch in `tx` (with its audit entry and live events); settles each row's outcome. */
 export async function writeBatch(tx: Tx, repo: IntelRepo, share: ShareOptions, batch: PreparedBatch, details: Record<string, unknown> = {}): Promise<BatchCounts> {
-  const inserted = batch.rows.length ? await storeRows(tx, repo, share, batch.rows, details) : [];
+  const inserted = batch.rows.length ? await storeRows(tx, repo, share, batch.plan ?? batch.rows, details) : [];
   for (const r of inserted) batch.outcomes[batch.rowOutcome[r.index]!]!.outcome = 'inserted';
   return countOutcomes(batch.outcomes);
 }
