@@ -180,27 +180,39 @@ export function createTaxiiRepo(db: Db) {
   return {
     /**
      * One page of objects in date-added order (keyset on (date_added, pk), never OFFSET), assembled by
-     * the database: the stored JSON of up to `pageSize` objects joined with commas (never parsed or
-     * re-serialised here), whether one more row exists, and the first/last date_added and last pk.
+     * the database: the stored JSON of up to `pageSize` objects joined by `,\n` (never parsed or
+     * re-serialised here), whether more follow, and the first/last date_added and last pk.
+     *
+     * One ordered pass over `pageSize + 1` rows: the aggregates take the rows in the order the page's
+     * `ORDER BY … LIMIT` delivers them (a plain aggregate over one ordered subquery, no join: PostgreSQL
+     * keeps that order) instead of sorting them again — an `ORDER BY` inside `string_agg` sorted the
+     * page's 500 kB of text once more, and the key of the last row came from a second sort. A row past
+     * the page says `more` (instead of a second copy of the WHERE probing past the last key), and its
+     * text is cut off here: jsonb's text never holds a raw newline, so the last `,\n` of the body is the
+     * separator before it. pgbench, a 1,000-object page of the bench data, six alternated rounds: median
+     * 4.38 ms before, 3.70 ms now, 2.89 ms for the raw read (intel README).
      * Not a named prepared statement: its generic plan (parameters unknown) read a page in ≈ 430 ms
      * instead of ≈ 5 (measured with plan_cache_mode = force_generic_plan), and PostgreSQL may switch
      * a named statement to its generic plan after five runs; an unnamed one is planned for its values.
      */
     async objectsPage(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'limit'>, pageSize: number): Promise<ObjectsPage> {
-      // No window function over the page (row_number to hold back the extra row cost ≈ 0.7 ms a page):
-      // the page is exactly `pageSize` rows, and whether more follow is one probe past its last key.
-      const where = whereSql(actor, scope, q);
-      const r = await sql<ObjectsPage>`WITH page AS (
-          SELECT o.pk, o.date_added, o.object FROM stix_objects o
-          WHERE ${where} ORDER BY o.date_added, o.pk LIMIT ${pageSize}
-        ), agg AS (
-          SELECT count(*)::int AS n, coalesce(string_agg(p.object::text, ',' ORDER BY p.date_added, p.pk), '') AS body,
-            min(p.date_added) AS first, max(p.date_added) AS last, (array_agg(p.pk ORDER BY p.date_added DESC, p.pk DESC))[1] AS "lastPk"
-          FROM page p)
-        SELECT a.n, (a.n = ${pageSize} AND EXISTS (SELECT 1 FROM stix_objects o WHERE ${where} AND (o.date_added, o.pk) > (a.last, a."lastPk"))) AS more,
-          a.body, ${TS(sql`a.first`)} AS first, ${TS(sql`a.last`)} AS last, a."lastPk"
-        FROM agg a`.execute(db);
-      return r.rows[0]!;
+      const r = await sql<{ rows: number; body: string; first: string | null; last: string | null; lastPk: string | null }>`SELECT
+          count(*)::int AS rows, coalesce(string_agg(p.object::text, E',\\n'), '') AS body,
+          ${TS(sql`(array_agg(p.date_added))[1]`)} AS first,
+          ${TS(sql`(array_agg(p.date_added))[least(count(*)::int, ${pageSize}::int)]`)} AS last,
+          (array_agg(p.pk))[least(count(*)::int, ${pageSize}::int)] AS "lastPk"
+        FROM (SELECT o.pk, o.date_added, o.object FROM stix_objects o
+          WHERE ${whereSql(actor, scope, q)} ORDER BY o.date_added, o.pk LIMIT ${pageSize + 1}) p`.execute(db);
+      const x = r.rows[0]!;
+      const more = x.rows > pageSize;
+      return {
+        n: Math.min(x.rows, pageSize),
+        more,
+        body: more ? x.body.slice(0, x.body.lastIndexOf(',\n')) : x.body,
+        first: x.first,
+        last: x.last,
+        lastPk: x.lastPk === null ? null : Number(x.lastPk),
+      };
     },
 
     async manifest(actor: Actor, scope: CollectionScope, q: ObjectQuery): Promise<ManifestRow[]> {

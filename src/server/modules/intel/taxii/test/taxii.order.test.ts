@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { sql } from 'kysely';
+import { createTestRampart, createWorld, type TestRampart, type World } from '../../../../test/harness.ts';
+import { H, indicator, store } from './helpers.ts';
+
+/**
+ * Pages follow date_added, not the order rows were inserted in: the page statement aggregates the rows
+ * in the order of its `ORDER BY date_added, pk` (no second sort), so this file gives the rows
+ * date_added values in the reverse of their pk order, with a tie broken by pk.
+ */
+let r: TestRampart;
+let w: World;
+let url: string;
+/** Object ids in the order TAXII must return them. */
+let expected: string[];
+
+beforeAll(async () => {
+  r = await createTestRampart();
+  w = await createWorld(r);
+  url = `/taxii2/api/collections/${w.community.OFFICIALS}/objects/`;
+  const objects = Array.from({ length: 7 }, (_, i) => indicator(i));
+  await store(r, objects, { ownerOrgId: w.org.STATE_AZ, tlp: 'GREEN', communityIds: [w.community.OFFICIALS] });
+  // pk order p0 < … < p6; date_added: p6 earliest … p0 latest, p2 and p3 share one instant (tie → pk: p2, p3).
+  const ids = objects.map((o) => o.id as string);
+  const db = r.core.database.db;
+  for (const [i, id] of ids.entries()) {
+    const minutes = i === 3 ? 10 - 2 : 10 - i;
+    await sql`UPDATE stix_objects SET date_added = '2026-06-01T00:00:00.123456Z'::timestamptz + make_interval(mins => ${minutes}) WHERE id = ${id}`.execute(db);
+  }
+  expected = [ids[6], ids[5], ids[4], ids[2], ids[3], ids[1], ids[0]] as string[];
+}, 120_000);
+afterAll(async () => r?.close());
+
+test.each([1, 2, 3, 6, 7, 8])('pages of %i walk the objects in date_added order, each page’s last-date header its last object', async (limit) => {
+  const seen: string[] = [];
+  let next: string | undefined;
+  let pages = 0;
+  do {
+    const res = await w.as('AZ_ANALYST').get(`${url}?limit=${limit}${next ? `&next=${encodeURIComponent(next)}` : ''}`, H);
+    expect(res.statusCode).toBe(200);
+    const env = JSON.parse(res.body) as { more?: boolean; next?: string; objects?: { id: string }[] };
+    const page = (env.objects ?? []).map((o) => o.id);
+    expect(page.length).toBe(Math.min(limit, expected.length - seen.length));
+    seen.push(...page);
+    const last = await sql<{ da: string }>`SELECT to_char(date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS da FROM stix_objects WHERE id = ${page.at(-1)!}`.execute(r.core.database.db);
+    expect(res.headers['x-taxii-date-added-last']).toBe(last.rows[0]!.da);
+    expect(env.more ?? false).toBe(seen.length < expected.length);
+    next = env.more ? env.next : undefined;
+    pages++;
+  } while (next && pages < 10);
+  expect(seen).toEqual(expected);
+});
