@@ -3,8 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './core/config.ts';
-import { sql } from 'kysely';
-import { migrate, openDatabase, type Database, type Tx } from './core/db.ts';
+import { migrate, openDatabase, refreshPlannerStatistics, type Database, type Tx } from './core/db.ts';
 import { Jobs } from './core/jobs/jobs.ts';
 import { EventHub } from './core/events/events.ts';
 import { createMailer, MAIL_JOB, type Mailer, type MailMessage } from './core/mail.ts';
@@ -60,11 +59,8 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     let loaded = migrated;
     for (const m of modules) if ((await m.referenceData?.()) === true) loaded = true;
     if (config.SEED_DEMO) for (const m of modules) if ((await m.seedDemo?.()) === true) loaded = true;
-    // Planner statistics for what this start created and loaded (3,287 jurisdictions, the demo data):
-    // without them PostgreSQL guesses until autovacuum's first pass (never, where autovacuum is off) and
-    // chose a scan of every jurisdiction for the organisation list (2x its PostgreSQL CPU). ANALYZE
-    // samples a bounded number of rows per table; a start that wrote nothing skips it.
-    if (loaded) await sql`ANALYZE`.execute(database.db);
+    // Planner statistics for what this start created and loaded; a start that wrote nothing skips it.
+    if (loaded) await refreshPlannerStatistics(database.db);
     await jobs.start({ workers: false });
     await events.start();
     const app = await buildApp({ core, modules, resolver });

@@ -272,11 +272,12 @@ function objectFilters(actor: Actor, q: ObjectFilters): RawBuilder<unknown>[] {
 export function createIntelRepo(db: Db) {
   return {
     /**
-     * Inserts a batch of object versions in one statement. (id, version) already stored → skipped
-     * (the same version twice is a no-op). Returns the rows actually inserted, in date-added order.
+     * Inserts object versions — rows, or their plan built ahead (planInsert) — one statement per group of
+     * rows that share their sharing columns. (id, version) already stored → skipped (the same version
+     * twice is a no-op). Returns the rows actually inserted, in date-added order.
      */
-    async insertObjects(tx: DbOrTx, rows: StoredObjectRow[] | InsertPlan): Promise<InsertedRow[]> {
-      const plan = Array.isArray(rows) ? planInsert(rows) : rows;
+    async insertObjects(tx: DbOrTx, toStore: StoredObjectRow[] | InsertPlan): Promise<InsertedRow[]> {
+      const plan = Array.isArray(toStore) ? planInsert(toStore) : toStore;
       if (plan.rows.length === 0) return [];
       const inserted: InsertedRow[] = [];
       // is_latest is right by default for an id seen for the first time; re-rank only ids that now have several versions.

@@ -45,7 +45,7 @@ export interface ObjectsPage {
   n: number;
   /** Whether visible objects follow the page (the page is full and one more exists). */
   more: boolean;
-  /** The page's objects as stored JSON text, comma-separated, in date-added order. */
+  /** The page's objects as stored JSON text, separated by `,\n`, in date-added order. */
   body: string;
   first: string | null;
   last: string | null;
@@ -198,7 +198,7 @@ export function createTaxiiRepo(db: Db) {
     async objectsPage(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'limit'>, pageSize: number): Promise<ObjectsPage> {
       const r = await sql<{ rows: number; body: string; first: string | null; last: string | null; lastPk: string | null }>`SELECT
           count(*)::int AS rows, coalesce(string_agg(p.object::text, E',\\n'), '') AS body,
-          ${TS(sql`(array_agg(p.date_added))[1]`)} AS first,
+          ${TS(sql`min(p.date_added)`)} AS first,
           ${TS(sql`(array_agg(p.date_added))[least(count(*)::int, ${pageSize}::int)]`)} AS last,
           (array_agg(p.pk))[least(count(*)::int, ${pageSize}::int)] AS "lastPk"
         FROM (SELECT o.pk, o.date_added, o.object FROM stix_objects o

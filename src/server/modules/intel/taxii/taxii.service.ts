@@ -174,7 +174,7 @@ function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
     count: p.n,
     body: p.body,
     more: p.more,
-    next: p.more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: Number(p.lastPk) }) : undefined,
+    next: p.more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: p.lastPk }) : undefined,
     first: p.first ?? undefined,
     last: p.last ?? undefined,
   };
@@ -331,7 +331,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     readAhead.delete(key);
     const page = (ahead ? await ahead.page : null) ?? (await repo.objectsPage(actor, scope, query, limit));
     if (page.more && page.last && page.lastPk !== null && readAhead.size < READ_AHEAD_MAX) {
-      const nextQuery = { ...query, cursor: { da: page.last, pk: Number(page.lastPk) } };
+      const nextQuery = { ...query, cursor: { da: page.last, pk: page.lastPk } };
       readAhead.set(pageKey(actor, scope, nextQuery, limit), { at: Date.now(), page: repo.objectsPage(actor, scope, nextQuery, limit).catch(() => null) });
     }
     return page;
