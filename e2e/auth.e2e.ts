@@ -26,9 +26,16 @@ describe('sign-in', () => {
     await expectAccessible(page, 'sign-in (redirected)');
     await signIn.submitPassword('totp.admin@personas.test', TEST_PASSWORD);
     await signIn.expectCodeStep();
+    // Every path the app routes to from here on: once signed in, straight to the page asked for.
+    await page.evaluate(`window.__paths = [];
+      for (const m of ['pushState', 'replaceState']) {
+        const orig = history[m].bind(history);
+        history[m] = (data, unused, url) => { orig(data, unused, url); window.__paths.push(location.pathname); };
+      }`);
     await signIn.enterTotp(TOTP_SECRET);
     await page.getByRole('heading', { name: 'Communities', level: 1 }).waitFor();
     await expectAccessible(page, 'communities');
+    expect(await page.evaluate('window.__paths')).toEqual(['/directory/communities']);
     expect(await page.title()).toBe('Communities · Rampart');
     await ctx.close();
   });

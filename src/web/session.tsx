@@ -40,11 +40,16 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   return children;
 }
 
-/** After sign-in, sign-out or switching organisation: refetch everything. */
+/**
+ * After sign-in, sign-out or switching organisation: refetch everything. `me` is refetched even where
+ * nothing shows it (the sign-in page): otherwise the page navigated to next found the cached "signed out"
+ * from before, sent the person back to sign-in for a moment, and only came back once that page saw the
+ * session.
+ */
 export function useResetSession() {
   const qc = useQueryClient();
   return async () => {
     qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
-    await qc.invalidateQueries({ queryKey: ['me'] });
+    await qc.invalidateQueries({ queryKey: ['me'], refetchType: 'all' });
   };
 }
