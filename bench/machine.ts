@@ -42,7 +42,9 @@ export async function benchDatabase(name: string, fresh: boolean): Promise<strin
 const root = path.resolve(import.meta.dirname, '..');
 /** How benchmarks start Rampart and its CLI: the built dist/ when present, else the sources through tsx. */
 export const built = existsSync(path.join(root, 'dist/server/main.js'));
-export const serverArgs = built ? [path.join(root, 'dist/server/main.js')] : ['--import', 'tsx', path.join(root, 'src/server/main.ts')];
+/** The server's Node flags, as `npm start` gives them (docs/operations.md, "Node.js flags"). */
+export const serverNodeFlags = ['--max-semi-space-size=64'];
+export const serverArgs = [...serverNodeFlags, ...(built ? [path.join(root, 'dist/server/main.js')] : ['--import', 'tsx', path.join(root, 'src/server/main.ts')])];
 export const cliArgs = built ? [path.join(root, 'dist/cli/main.js')] : [path.join(root, 'bin/rampart.js')];
 
 export const freePort = () => new Promise<number>((resolve) => {

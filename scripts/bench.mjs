@@ -25,7 +25,9 @@ if (unknown.length) {
 let failed = 0;
 for (const name of run) {
   process.stdout.write(`\n=== bench: ${name} ===\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', `${name}.bench.ts`), ...extra], { cwd: root, stdio: 'inherit' });
+  // Benchmarks that run Rampart inside their own process (the ingest's job, PGlite) run it with the
+  // server's Node flags, as `npm start` does (docs/operations.md, "Node.js flags").
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(root, 'bench', `${name}.bench.ts`), ...extra], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
