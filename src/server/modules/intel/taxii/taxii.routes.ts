@@ -10,7 +10,6 @@ import {
   TAXII_MEDIA_TYPE,
   TaxiiError,
   statusResource,
-  type ObjectsEnvelope,
   type Query,
   type TaxiiService,
 } from './taxii.service.ts';
@@ -45,17 +44,6 @@ export function acceptsTaxii(accept: string | undefined): boolean {
     if (type === 'application/taxii+json' && (params.version === undefined || params.version === '2.1')) return true;
   }
   return false;
-}
-
-/**
- * The envelope around the page's objects: `p.body` is the stored JSON of each object as PostgreSQL
- * wrote it (jsonb → text), already comma-joined, so the objects are spliced in as text — never parsed
- * and re-serialised here, and no zod response schema walks them. It leaves as a Buffer: one UTF-8
- * encoding, whose length is the Content-Length (a string body is measured, then encoded again).
- */
-function envelopeBody(p: ObjectsEnvelope): Buffer {
-  if (!p.count && !p.more) return Buffer.from('{}');
-  return Buffer.from(`{"more":${p.more}${p.next ? `,"next":"${p.next}"` : ''},"objects":[${p.body}]}`);
 }
 
 const manifestVersion = (r: ManifestRow) => r.version || r.da;
@@ -188,7 +176,7 @@ export function taxiiRoutes(service: TaxiiService, opts: { maxContentLength: num
     app.get<{ Params: Pick<Params, 'id'>; Querystring: Query }>('/api/collections/:id/objects/', hide, async (req, reply) => {
       const p = await service.getObjects(req.actor, req.params.id, req.query);
       pageHeaders(reply, p);
-      return reply.send(envelopeBody(p));
+      return reply.send(p.bytes);
     });
     app.post<{ Params: Pick<Params, 'id'> }>('/api/collections/:id/objects/', hide, async (req, reply) => {
       if (req.body === undefined) throw new TaxiiError(400, 'Bad request', 'The body must be a TAXII envelope', 'TAXII_BAD_REQUEST');
@@ -200,7 +188,7 @@ export function taxiiRoutes(service: TaxiiService, opts: { maxContentLength: num
     app.get<{ Params: Pick<Params, 'id' | 'objectId'>; Querystring: Query }>('/api/collections/:id/objects/:objectId/', hide, async (req, reply) => {
       const p = await service.getObject(req.actor, req.params.id, req.params.objectId, req.query);
       pageHeaders(reply, p);
-      return reply.send(envelopeBody(p));
+      return reply.send(p.bytes);
     });
     app.delete<{ Params: Pick<Params, 'id' | 'objectId'>; Querystring: Query }>('/api/collections/:id/objects/:objectId/', hide, async (req, reply) => {
       await service.deleteObject(req.actor, req.params.id, req.params.objectId, req.query);
