@@ -43,7 +43,6 @@ export interface InsertedRow {
   pk: number;
   id: string;
   version: string;
-  dateAdded: Date;
 }
 
 const SEARCH_TEXT_LIMIT = 100_000;
@@ -189,12 +188,12 @@ async function insertGroup(tx: DbOrTx, g: GroupPlan): Promise<(Omit<InsertedRow,
           ${r0.source}, ${r0.inboxOrgId}::uuid, u.object::jsonb, to_tsvector('simple', coalesce(u.search_text, ''))
         FROM u ORDER BY u.ord
       ON CONFLICT (id, version) DO NOTHING
-      RETURNING pk, id, version, date_added),
+      RETURNING pk, id, version),
     k AS (
       INSERT INTO stix_observable_keys (key, object_pk)
       SELECT k.key, ins.pk FROM unnest(${p.keys}::text[], ${p.keyRows}::int[]) AS k(key, ord)
         JOIN u ON u.ord = k.ord JOIN ins ON ins.id = u.id AND ins.version = u.version)
-    SELECT ins.pk, ins.id, ins.version, ins.date_added AS "dateAdded",
+    SELECT ins.pk, ins.id, ins.version,
       EXISTS (SELECT 1 FROM stix_objects o WHERE o.id = ins.id) AS older
     FROM ins`.execute(tx);
   return positions(g.rows, res.rows);
@@ -287,7 +286,7 @@ export function createIntelRepo(db: Db) {
         for (const x of await insertGroup(tx, group)) {
           if (x.older || seen.has(x.id)) multi.add(x.id);
           seen.add(x.id);
-          inserted.push({ index: group.index[x.at]!, pk: x.pk, id: x.id, version: x.version, dateAdded: x.dateAdded });
+          inserted.push({ index: group.index[x.at]!, pk: x.pk, id: x.id, version: x.version });
         }
       }
       await fixLatest(tx, [...multi]);
