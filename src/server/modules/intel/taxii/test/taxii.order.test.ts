@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => r?.close());
 
-test.each([1, 2, 3, 6, 7, 8])('pages of %i walk the objects in date_added order, each page’s last-date header its last object', async (limit) => {
+test.each([1, 2, 3, 4, 6, 7, 8])('pages of %i walk the objects in date_added order, each page’s date headers its first and last object', async (limit) => {
   const seen: string[] = [];
   let next: string | undefined;
   let pages = 0;
@@ -42,8 +42,10 @@ test.each([1, 2, 3, 6, 7, 8])('pages of %i walk the objects in date_added order,
     const page = (env.objects ?? []).map((o) => o.id);
     expect(page.length).toBe(Math.min(limit, expected.length - seen.length));
     seen.push(...page);
-    const last = await sql<{ da: string }>`SELECT to_char(date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS da FROM stix_objects WHERE id = ${page.at(-1)!}`.execute(r.core.database.db);
-    expect(res.headers['x-taxii-date-added-last']).toBe(last.rows[0]!.da);
+    const added = async (id: string) =>
+      (await sql<{ da: string }>`SELECT to_char(date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS da FROM stix_objects WHERE id = ${id}`.execute(r.core.database.db)).rows[0]!.da;
+    expect(res.headers['x-taxii-date-added-first']).toBe(await added(page[0]!));
+    expect(res.headers['x-taxii-date-added-last']).toBe(await added(page.at(-1)!));
     expect(env.more ?? false).toBe(seen.length < expected.length);
     next = env.more ? env.next : undefined;
     pages++;
