@@ -358,18 +358,23 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     return page.envelope;
   }
 
-  /** Starts the next `depth` pages after `page`, one after another (each when the previous one has arrived). */
-  function readAheadFrom(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number, page: RenderedPage, depth: number): void {
+  /**
+   * Starts the next `depth` pages after `page`, one after another: each page's query starts as soon as
+   * the previous page's rows have arrived, before that page's envelope is encoded.
+   */
+  function readAheadFrom(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number, page: Pick<ObjectsPage, 'more' | 'last' | 'lastPk'>, depth: number): void {
     if (stopping || depth < 1 || !page.more || !page.last || page.lastPk === null) return;
     const nextQuery = { ...query, cursor: { da: page.last, pk: page.lastPk } };
     const key = pageKey(actor, scope, nextQuery, limit);
-    let next = readAhead.get(key)?.page;
-    if (!next) {
-      if (readAhead.size >= READ_AHEAD_MAX) return;
-      next = repo.objectsPage(actor, scope, nextQuery, limit).then(render, () => null);
-      readAhead.set(key, { at: Date.now(), page: next });
+    const known = readAhead.get(key)?.page;
+    if (known) {
+      if (depth > 1) void known.then((p) => p && readAheadFrom(actor, scope, nextQuery, limit, p, depth - 1));
+      return;
     }
-    if (depth > 1) void next.then((p) => p && readAheadFrom(actor, scope, nextQuery, limit, p, depth - 1));
+    if (readAhead.size >= READ_AHEAD_MAX) return;
+    const rows = repo.objectsPage(actor, scope, nextQuery, limit);
+    if (depth > 1) void rows.then((p) => readAheadFrom(actor, scope, nextQuery, limit, p, depth - 1), () => {});
+    readAhead.set(key, { at: Date.now(), page: rows.then(render, () => null) });
   }
 
   async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
