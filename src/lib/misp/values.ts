@@ -63,8 +63,15 @@ export function validDomain(v: string): boolean {
   return ascii !== '' && HOSTNAME.test(ascii);
 }
 
+const emailFormat = ajvFormats.fullFormats.email as RegExp;
+
+/**
+ * An e-mail address as the STIX email-addr schema checks it (its `format: email`, ajv-formats' full
+ * mode, which the validator uses): a value accepted here makes an email-addr object that validates.
+ * (It was "something@something", which let `!@|aa…` through to a rejected object: the MISP property test.)
+ */
 export function validEmail(v: string): boolean {
-  return /^[^\s@]+@[^\s@]+$/.test(v);
+  return v.length <= 254 && emailFormat.test(v);
 }
 
 export function nonBlank(v: string): boolean {

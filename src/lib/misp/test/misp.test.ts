@@ -253,6 +253,9 @@ describe('attribute type mappings', () => {
     ['sha256', 'z'.repeat(64)],
     ['domain', 'has space.com'],
     ['email-src', 'no-at-sign'],
+    // found by the property test: "something@something" but not an address the STIX schema accepts
+    ['email', '!@|aaaaa00aa0aaa0a000aaa000a00a000a'],
+    ['email-dst', 'someone@localhost'],
     ['filename|md5', 'nohash'],
     ['AS', 'ASX'],
     ['url', '   '],
