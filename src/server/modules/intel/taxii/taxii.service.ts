@@ -163,7 +163,6 @@ function page<T extends { pk: number; da: string }>(rows: T[], limit: number): P
 
 /** A page of objects, its envelope rendered: `bytes` is the response body, the headers come from first/last. */
 export interface ObjectsEnvelope {
-  count: number;
   more: boolean;
   next?: string;
   first?: string;
@@ -172,6 +171,9 @@ export interface ObjectsEnvelope {
   bytes: Buffer;
 }
 
+/** Where the page after `p` starts (its last row), or null when none follows. */
+const nextCursor = (p: ObjectsPage): Cursor | null => (p.more && p.last && p.lastPk !== null ? { da: p.last, pk: p.lastPk } : null);
+
 /**
  * The envelope around the page's objects: `p.body` is the stored JSON of each object as PostgreSQL
  * wrote it (jsonb → text), already joined, so the objects are spliced in as text — never parsed and
@@ -179,9 +181,9 @@ export interface ObjectsEnvelope {
  * length is the Content-Length (a string body would be measured, then encoded again).
  */
 function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
-  const next = p.more && p.last && p.lastPk !== null ? encodeNext({ da: p.last, pk: p.lastPk }) : undefined;
+  const cursor = nextCursor(p);
+  const next = cursor ? encodeNext(cursor) : undefined;
   return {
-    count: p.n,
     more: p.more,
     next,
     first: p.first ?? undefined,
@@ -192,9 +194,7 @@ function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
 
 /** A page as the read-ahead keeps it: where the next page starts, and the envelope already rendered. */
 interface RenderedPage {
-  more: boolean;
-  last: string | null;
-  lastPk: number | null;
+  next: Cursor | null;
   envelope: ObjectsEnvelope;
 }
 
@@ -345,7 +345,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   let stopping = false;
   const pageKey = (actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number) =>
     JSON.stringify([actor.kind, actor.userId, actor.orgId, actor.orgPath, actor.communityIds, scope, query, limit]);
-  const render = (p: ObjectsPage): RenderedPage => ({ more: p.more, last: p.last, lastPk: p.lastPk, envelope: objectsEnvelope(p) });
+  const render = (p: ObjectsPage): RenderedPage => ({ next: nextCursor(p), envelope: objectsEnvelope(p) });
 
   async function objectsPage(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number): Promise<ObjectsEnvelope> {
     const now = Date.now();
@@ -354,26 +354,26 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     const ahead = readAhead.get(key);
     readAhead.delete(key);
     const page = (ahead ? await ahead.page : null) ?? render(await repo.objectsPage(actor, scope, query, limit));
-    readAheadFrom(actor, scope, query, limit, page, READ_AHEAD_DEPTH);
+    readAheadFrom(actor, scope, query, limit, page.next, READ_AHEAD_DEPTH);
     return page.envelope;
   }
 
   /**
-   * Starts the next `depth` pages after `page`, one after another: each page's query starts as soon as
+   * Starts the `depth` pages from `cursor` on, one after another: each page's query starts as soon as
    * the previous page's rows have arrived, before that page's envelope is encoded.
    */
-  function readAheadFrom(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number, page: Pick<ObjectsPage, 'more' | 'last' | 'lastPk'>, depth: number): void {
-    if (stopping || depth < 1 || !page.more || !page.last || page.lastPk === null) return;
-    const nextQuery = { ...query, cursor: { da: page.last, pk: page.lastPk } };
+  function readAheadFrom(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number, cursor: Cursor | null, depth: number): void {
+    if (stopping || depth < 1 || !cursor) return;
+    const nextQuery = { ...query, cursor };
     const key = pageKey(actor, scope, nextQuery, limit);
     const known = readAhead.get(key)?.page;
     if (known) {
-      if (depth > 1) void known.then((p) => p && readAheadFrom(actor, scope, nextQuery, limit, p, depth - 1));
+      if (depth > 1) void known.then((p) => p && readAheadFrom(actor, scope, nextQuery, limit, p.next, depth - 1));
       return;
     }
     if (readAhead.size >= READ_AHEAD_MAX) return;
     const rows = repo.objectsPage(actor, scope, nextQuery, limit);
-    if (depth > 1) void rows.then((p) => readAheadFrom(actor, scope, nextQuery, limit, p, depth - 1), () => {});
+    if (depth > 1) void rows.then((p) => readAheadFrom(actor, scope, nextQuery, limit, nextCursor(p), depth - 1), () => {});
     readAhead.set(key, { at: Date.now(), page: rows.then(render, () => null) });
   }
 
