@@ -31,7 +31,7 @@ import { startRampart } from '../src/server/boot.ts';
 import { loadConfig } from '../src/server/core/config.ts';
 import { migrate, openDatabase, withTx, type Database } from '../src/server/core/db.ts';
 import { systemActor, type Actor } from '../src/server/core/access/actor.ts';
-import { createIntelRepo, type StoredObjectRow } from '../src/server/modules/intel/intel.repo.ts';
+import { createIntelRepo, planInsert, type StoredObjectRow } from '../src/server/modules/intel/intel.repo.ts';
 import { versionOf } from '../src/server/modules/intel/intel.store.ts';
 import { startServerProcess, type ServerProcess } from './machine.ts';
 
@@ -103,7 +103,7 @@ async function load(database: Database, meta: Omit<Meta, 'stored' | 'objects' | 
   const flush = async () => {
     const rows = batch;
     batch = [];
-    stored += (await withTx(database.db, (tx) => repo.insertObjects(tx, rows))).length;
+    stored += (await withTx(database.db, (tx) => repo.insertObjects(tx, planInsert(rows)))).length;
   };
   for (const o of generateObjects(SEED, N)) {
     const hidden = n % 20 === 19;

@@ -271,12 +271,11 @@ function objectFilters(actor: Actor, q: ObjectFilters): RawBuilder<unknown>[] {
 export function createIntelRepo(db: Db) {
   return {
     /**
-     * Inserts object versions — rows, or their plan built ahead (planInsert) — one statement per group of
-     * rows that share their sharing columns. (id, version) already stored → skipped (the same version
-     * twice is a no-op). Returns the rows actually inserted, in date-added order.
+     * Inserts object versions as planned by planInsert: one statement per group of rows that share their
+     * sharing columns. (id, version) already stored → skipped (the same version twice is a no-op).
+     * Returns the rows actually inserted, in date-added order.
      */
-    async insertObjects(tx: DbOrTx, toStore: StoredObjectRow[] | InsertPlan): Promise<InsertedRow[]> {
-      const plan = Array.isArray(toStore) ? planInsert(toStore) : toStore;
+    async insertObjects(tx: DbOrTx, plan: InsertPlan): Promise<InsertedRow[]> {
       if (plan.rows.length === 0) return [];
       const inserted: InsertedRow[] = [];
       // is_latest is right by default for an id seen for the first time; re-rank only ids that now have several versions.

@@ -6,7 +6,7 @@ import type { Sharing } from '../../core/access/visibility.ts';
 import { audit } from '../../core/audit/audit.ts';
 import { publishEvent } from '../../core/events/events.ts';
 import type { Tx } from '../../core/db.ts';
-import type { InsertPlan, IntelRepo, StoredObjectRow } from './intel.repo.ts';
+import { planInsert, type InsertPlan, type IntelRepo, type StoredObjectRow } from './intel.repo.ts';
 
 /**
  * The one write path into the STIX store. Every ingest route (API, UI, TAXII POST, TAXII client,
@@ -226,8 +226,9 @@ export function prepareObject(input: unknown, share: ShareOptions, audience: { c
  * audit entry and one live event per TLP.
  */
 export async function storeRows(tx: Tx, repo: IntelRepo, share: ShareOptions, toStore: StoredObjectRow[] | InsertPlan, details: Record<string, unknown> = {}) {
-  const rows = Array.isArray(toStore) ? toStore : toStore.rows;
-  const inserted = await repo.insertObjects(tx, toStore);
+  const plan = Array.isArray(toStore) ? planInsert(toStore) : toStore;
+  const rows = plan.rows;
+  const inserted = await repo.insertObjects(tx, plan);
   if (inserted.length) {
     await audit(tx, share.actor, { action: 'intel.objects.add', subjectType: 'stix', subjectId: inserted.length === 1 ? inserted[0]!.id : undefined, details: { source: share.source, count: inserted.length, ...details } });
     const byTlp = new Map<Tlp, StoredObjectRow[]>();
