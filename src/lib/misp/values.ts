@@ -68,7 +68,7 @@ const emailFormat = ajvFormats.fullFormats.email as RegExp;
 /**
  * An e-mail address as the STIX email-addr schema checks it (its `format: email`, ajv-formats' full
  * mode, which the validator uses): a value accepted here makes an email-addr object that validates.
- * (It was "something@something", which let `!@|aa…` through to a rejected object: the MISP property test.)
+ * The length cap (RFC 5321's 254) also bounds the regex's work on hostile input.
  */
 export function validEmail(v: string): boolean {
   return v.length <= 254 && emailFormat.test(v);
