@@ -141,6 +141,19 @@ export async function queryPrepared<R>(database: Database, query: RawBuilder<R>)
   return r.rows;
 }
 
+/**
+ * Runs a read whose rows are arrays of each column's text as PostgreSQL sent it (NULL as null): no row
+ * objects and no type parsing, for reads that pass stored text through untouched (TAXII's pages of
+ * objects: a `jsonb` column read as `::text` is not parsed here only to be serialised again).
+ * Unnamed, planned for its values, like a Kysely query.
+ */
+export async function queryTextArrays(database: Database, query: RawBuilder<unknown>): Promise<(string | null)[][]> {
+  const { sql: text, parameters } = query.compile(database.db);
+  const r = await database.pool.query<(string | null)[]>({ text, values: parameters as unknown[], rowMode: 'array', types: { getTypeParser: () => asText } });
+  return r.rows;
+}
+const asText = (v: string) => v;
+
 /** Runs `fn` in one transaction: everything it writes (rows, audit entries, events, jobs) commits together. */
 export function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);

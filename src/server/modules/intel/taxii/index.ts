@@ -13,7 +13,7 @@ export { PUBLIC_COLLECTION_ID, INBOX_NAMESPACE, inboxCollectionId, TAXII_MEDIA_T
  */
 export function taxiiModule(deps: IntelDeps): Required<Pick<RampartModule, 'rootRoutes' | 'referenceData' | 'rotateSecrets' | 'stop'>> {
   const { core } = deps;
-  const repo = createTaxiiRepo(core.database.db);
+  const repo = createTaxiiRepo(core.database);
   const service = createTaxiiService({ core, intelRepo: deps.repo, repo, directory: deps.directory });
   const subscriptions = createSubscriptionService({ core, intelRepo: deps.repo, repo, directory: deps.directory });
   const maxContentLength = Math.round(core.config.BODY_LIMIT_MB * 1024 * 1024);

@@ -175,21 +175,32 @@ export interface ObjectsEnvelope {
 const nextCursor = (p: ObjectsPage): Cursor | null => (p.more && p.last && p.lastPk !== null ? { da: p.last, pk: p.lastPk } : null);
 
 /**
- * The envelope around the page's objects: `p.body` is the stored JSON of each object as PostgreSQL
- * wrote it (jsonb → text), already joined, so the objects are spliced in as text — never parsed and
- * re-serialised here, and no zod response schema walks them. It is encoded once, to a Buffer whose
- * length is the Content-Length (a string body would be measured, then encoded again).
+ * The envelope around the page's objects: each object is its stored JSON as PostgreSQL wrote it
+ * (jsonb → text), spliced in as text — never parsed and re-serialised here, and no zod response schema
+ * walks them. The envelope is written straight into one Buffer of its exact UTF-8 length, the
+ * Content-Length: ≈ 0.3 ms for a 1,000-object page, against ≈ 0.8 ms to join the objects into one
+ * string and encode that (a scratch measurement, intel README, session 7).
  */
 function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
   const cursor = nextCursor(p);
   const next = cursor ? encodeNext(cursor) : undefined;
-  return {
-    more: p.more,
-    next,
-    first: p.first ?? undefined,
-    last: p.last ?? undefined,
-    bytes: !p.n && !p.more ? Buffer.from('{}') : Buffer.from(`{"more":${p.more}${next ? `,"next":"${next}"` : ''},"objects":[${p.body}]}`),
-  };
+  return { more: p.more, next, first: p.first ?? undefined, last: p.last ?? undefined, bytes: envelopeBytes(p, next) };
+}
+
+function envelopeBytes(p: ObjectsPage, next: string | undefined): Buffer {
+  const objects = p.objects;
+  if (!objects.length && !p.more) return Buffer.from('{}');
+  const head = `{"more":${p.more}${next ? `,"next":"${next}"` : ''},"objects":[`; // ASCII: `next` is base64url
+  let size = head.length + 2;
+  for (let i = 0; i < objects.length; i++) size += Buffer.byteLength(objects[i]!) + (i ? 2 : 0);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = bytes.write(head, 0, 'latin1');
+  for (let i = 0; i < objects.length; i++) {
+    if (i) at = bytes.writeUInt16BE(0x2c0a, at); // ",\n"
+    at += bytes.write(objects[i]!, at);
+  }
+  bytes.write(']}', at, 'latin1');
+  return bytes;
 }
 
 /** A page as the read-ahead keeps it: where the next page starts, and the envelope already rendered. */
@@ -393,7 +404,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { version: true });
     const res = await repo.objectsPage(actor, c.scope, { ...p.query, ids: [objectId] }, p.limit);
-    if (!res.n && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
+    if (!res.objects.length && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
     return objectsEnvelope(res);
   }
 

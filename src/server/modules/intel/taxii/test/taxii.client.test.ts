@@ -60,7 +60,7 @@ async function rowOf(id: string) {
 }
 
 const serviceWith = (core: Core) =>
-  createSubscriptionService({ core, intelRepo: createIntelRepo(core.database.db), repo: createTaxiiRepo(core.database.db), directory: down.services.directory });
+  createSubscriptionService({ core, intelRepo: createIntelRepo(core.database.db), repo: createTaxiiRepo(core.database), directory: down.services.directory });
 
 async function stored(source: string) {
   const r = await sql<{ id: string; tlp: string; owner_org_id: string; community_ids: string[] }>`SELECT id, tlp, owner_org_id, community_ids
@@ -145,7 +145,7 @@ describe('polling', () => {
   test('an upstream failure is recorded, backs off, and the due poll retries it', async () => {
     const created = json(await wd.as('AZ_ANALYST').post(base, { name: 'bad creds', apiRootUrl: apiRoot, collectionId: wu.community.ALL, password: 'rmp_wrong', tlp: 'AMBER' }));
     const id = created.id as string;
-    const svc = createSubscriptionService({ core: down.core, intelRepo: createIntelRepo(down.core.database.db), repo: createTaxiiRepo(down.core.database.db), directory: down.services.directory });
+    const svc = createSubscriptionService({ core: down.core, intelRepo: createIntelRepo(down.core.database.db), repo: createTaxiiRepo(down.core.database), directory: down.services.directory });
     // new subscriptions are due at once
     expect(await svc.due()).toContain(id);
     const r1 = json<PollResult>(await wd.as('AZ_ANALYST').post(`${base}/${id}/poll`));

@@ -6,19 +6,24 @@ import { H, indicator, store } from './helpers.ts';
 /**
  * Pages follow date_added, not the order rows were inserted in: the page statement aggregates the rows
  * in the order of its `ORDER BY date_added, pk` (no second sort), so this file gives the rows
- * date_added values in the reverse of their pk order, with a tie broken by pk.
+ * date_added values in the reverse of their pk order, with a tie broken by pk. Their names are not all
+ * ASCII: the envelope is written as UTF-8 bytes sized in advance, so a character counted as one byte
+ * would cut the page short.
  */
 let r: TestRampart;
 let w: World;
 let url: string;
 /** Object ids in the order TAXII must return them. */
 let expected: string[];
+const NAMES = ['café 0', 'Ωmega 1', '選挙 2', '🗳️ ballot 3', 'plain 4', 'naïve 5', 'ﬁn 6'];
+const names = new Map<string, string>();
 
 beforeAll(async () => {
   r = await createTestRampart();
   w = await createWorld(r);
   url = `/taxii2/api/collections/${w.community.OFFICIALS}/objects/`;
-  const objects = Array.from({ length: 7 }, (_, i) => indicator(i));
+  const objects = Array.from({ length: 7 }, (_, i) => indicator(i, { name: NAMES[i] }));
+  for (const o of objects) names.set(o.id as string, o.name as string);
   await store(r, objects, { ownerOrgId: w.org.STATE_AZ, tlp: 'GREEN', communityIds: [w.community.OFFICIALS] });
   // pk order p0 < … < p6; date_added: p6 earliest … p0 latest, p2 and p3 share one instant (tie → pk: p2, p3).
   const ids = objects.map((o) => o.id as string);
@@ -38,8 +43,10 @@ test.each([1, 2, 3, 4, 6, 7, 8])('pages of %i walk the objects in date_added ord
   do {
     const res = await w.as('AZ_ANALYST').get(`${url}?limit=${limit}${next ? `&next=${encodeURIComponent(next)}` : ''}`, H);
     expect(res.statusCode).toBe(200);
-    const env = JSON.parse(res.body) as { more?: boolean; next?: string; objects?: { id: string }[] };
+    expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+    const env = JSON.parse(res.body) as { more?: boolean; next?: string; objects?: { id: string; name: string }[] };
     const page = (env.objects ?? []).map((o) => o.id);
+    for (const o of env.objects ?? []) expect(o.name).toBe(names.get(o.id));
     expect(page.length).toBe(Math.min(limit, expected.length - seen.length));
     seen.push(...page);
     const added = async (id: string) =>
