@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { sql } from 'kysely';
 import { createTestRampart, createWorld, type TestRampart, type World } from '../../../../test/harness.ts';
+import { epochMicros, microsToTimestamp } from '../taxii.repo.ts';
 import { H, indicator, store } from './helpers.ts';
 
 /**
@@ -58,4 +59,17 @@ test.each([1, 2, 3, 4, 6, 7, 8])('pages of %i walk the objects in date_added ord
     pages++;
   } while (next && pages < 10);
   expect(seen).toEqual(expected);
+});
+
+test('date_added travels as exact microseconds: epochMicros against extract (numeric) at 100,000 random instants from 2000 to 2105', async () => {
+  const res = await sql<{ bad: number; n: number }>`SELECT count(*) FILTER (WHERE ${epochMicros('o')} <> (extract(epoch FROM o.date_added) * 1000000)::int8)::int AS bad, count(*)::int AS n
+    FROM (SELECT timestamptz '2000-01-01 00:00:00Z' + (random() * 3.3e15)::int8 * interval '1 microsecond' AS date_added FROM generate_series(1, 100000)) o`.execute(r.core.database.db);
+  expect(res.rows[0]).toEqual({ bad: 0, n: 100_000 });
+});
+
+test('microsToTimestamp writes TAXII timestamps with six fraction digits', () => {
+  expect(microsToTimestamp('0')).toBe('1970-01-01T00:00:00.000000Z');
+  expect(microsToTimestamp('1780272000123456')).toBe('2026-06-01T00:00:00.123456Z');
+  expect(microsToTimestamp('1780272000100007')).toBe('2026-06-01T00:00:00.100007Z');
+  expect(microsToTimestamp('4102444799999999')).toBe('2099-12-31T23:59:59.999999Z');
 });
