@@ -45,9 +45,9 @@ describe('Jobs.stop', () => {
     const database = await openTestDatabase();
     opened.push(database);
     const jobs = new Jobs(database.url, database.singleConnection ? { pool: database.pool } : { max: 1 });
-    await jobs.stop();
+    await expect(jobs.stop()).resolves.toBeUndefined();
     await jobs.start({ workers: false });
-    await jobs.stop();
-    await jobs.stop();
+    await expect(jobs.stop()).resolves.toBeUndefined();
+    await expect(jobs.stop()).resolves.toBeUndefined();
   });
 });
