@@ -199,7 +199,8 @@ function envelopeBytes(p: ObjectsPage, next: string | undefined): Buffer {
     if (i) at = bytes.writeUInt16BE(0x2c0a, at); // ",\n"
     at += bytes.write(objects[i]!, at);
   }
-  bytes.write(']}', at, 'latin1');
+  // allocUnsafe: every byte is written above — checked, so no stale memory can ever be sent.
+  if (bytes.write(']}', at, 'latin1') + at !== size) throw new Error('TAXII envelope: encoded size differs from the measured size');
   return bytes;
 }
 
