@@ -23,10 +23,14 @@ export interface VersionMatch {
   timestamps: string[];
 }
 
-/** Keyset position: the last row of the previous page. `da` is date_added as text with microseconds. */
+/**
+ * Keyset position: the last row of the previous page. `da` is date_added as text with microseconds;
+ * `horizon` is the walk's horizon (`horizon()`), carried so that every page of one walk reads the same cut.
+ */
 export interface Cursor {
   da: string;
   pk: number;
+  horizon?: string;
 }
 
 export interface ObjectQuery {
@@ -36,6 +40,8 @@ export interface ObjectQuery {
   specVersions?: string[];
   addedAfter?: string;
   cursor?: Cursor;
+  /** Only rows added before this instant (`horizon()`): none can still appear below it. */
+  horizon?: string;
   /** Rows to fetch (the service asks for one more than the page to learn `more`). */
   limit: number;
 }
@@ -43,6 +49,8 @@ export interface ObjectQuery {
 export interface ObjectsPage {
   /** The stored JSON text of each of the page's objects (at most pageSize), in date-added order. */
   objects: string[];
+  /** The walk's horizon the page was read below (ObjectQuery.horizon), for the next cursor. */
+  horizon: string | null;
   /** Whether visible objects follow the page (the page is full and one more exists). */
   more: boolean;
   first: string | null;
@@ -186,6 +194,7 @@ function whereSql(actor: Actor, scope: CollectionScope, q: Omit<ObjectQuery, 'li
   if (q.specVersions?.length) where.push(sql`o.spec_version = ANY(${q.specVersions}::text[])`);
   if (q.addedAfter) where.push(sql`o.date_added > ${q.addedAfter}::timestamptz`);
   if (q.cursor) where.push(sql`(o.date_added, o.pk) > (${q.cursor.da}::timestamptz, ${q.cursor.pk}::bigint)`);
+  if (q.horizon) where.push(sql`o.date_added < ${q.horizon}::timestamptz`);
   const v = versionSql(actor, scope, q.versions);
   if (v) where.push(v);
   return sql.join(where, sql` AND `);
@@ -217,11 +226,30 @@ export function createTaxiiRepo(database: Database) {
       const lastRow = n ? rows[n - 1]! : null;
       return {
         objects,
+        horizon: q.horizon ?? null,
         more: rows.length > pageSize,
         first: n ? microsToTimestamp(rows[0]![2]!) : null,
         last: lastRow ? microsToTimestamp(lastRow[2]!) : null,
         lastPk: lastRow ? Number(lastRow[0]) : null,
       };
+    },
+
+    /**
+     * The instant below which no object can still appear: the start of the oldest transaction that has
+     * written and not yet ended, or now. `date_added` is the insert time (`clock_timestamp()`), so a
+     * transaction that commits late adds rows dated before objects others committed meanwhile; a client
+     * that had already read past them, and asks again with `added_after` (or `next`), would never see
+     * them. Every row a running writer has added, or will add, is dated at or after its start, so rows
+     * dated before the horizon are all committed — and stay so for any later statement: a walk reads
+     * below the horizon taken before its first page (a statement of its own, so that a writer committing
+     * meanwhile is either seen running here or visible to the page's snapshot), and `next` carries it.
+     * pg_stat_get_activity shows the transactions of the same database role (Rampart's own); PGlite has
+     * one backend, so its horizon is now. ≈ 0.03 ms (EXPLAIN ANALYZE, 100 connections allowed).
+     */
+    async horizon(): Promise<string> {
+      const r = await sql<{ h: string }>`SELECT ${TS(sql`least(clock_timestamp(), min(a.xact_start))`)} AS h
+        FROM pg_stat_get_activity(NULL) a WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()`.execute(db);
+      return r.rows[0]!.h;
     },
 
     async manifest(actor: Actor, scope: CollectionScope, q: ObjectQuery): Promise<ManifestRow[]> {

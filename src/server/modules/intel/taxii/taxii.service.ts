@@ -71,18 +71,18 @@ export interface Collection {
 // ---- query parameters (TAXII 2.1 §3.4, §3.5) -------------------------------------------------
 
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const NEXT_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~(\d{1,18})$/;
+const NEXT_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~(\d{1,18})(?:~(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z))?$/;
 
 function timestamp(name: string, v: string): string {
   if (!TS_RE.test(v) || Number.isNaN(Date.parse(v))) throw bad(`${name} must be an RFC 3339 timestamp such as 2026-01-01T00:00:00.000Z`, { parameter: name });
   return v;
 }
 
-export const encodeNext = (c: Cursor) => Buffer.from(`${c.da}~${c.pk}`, 'utf8').toString('base64url');
+export const encodeNext = (c: Cursor) => Buffer.from(`${c.da}~${c.pk}${c.horizon ? `~${c.horizon}` : ''}`, 'utf8').toString('base64url');
 export function decodeNext(v: string): Cursor {
   const m = NEXT_RE.exec(/^[A-Za-z0-9_-]{1,200}$/.test(v) ? Buffer.from(v, 'base64url').toString('utf8') : '');
   if (!m) throw bad('next is not a value this server issued', { parameter: 'next' });
-  return { da: m[1]!, pk: Number(m[2]) };
+  return m[3] ? { da: m[1]!, pk: Number(m[2]), horizon: m[3] } : { da: m[1]!, pk: Number(m[2]) };
 }
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -148,14 +148,14 @@ export interface Page<T> {
   last?: string;
 }
 
-function page<T extends { pk: number; da: string }>(rows: T[], limit: number): Page<T> {
+function page<T extends { pk: number; da: string }>(rows: T[], limit: number, horizon: string | undefined): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const lastRow = items[items.length - 1];
   return {
     items,
     more,
-    next: more && lastRow ? encodeNext({ da: lastRow.da, pk: lastRow.pk }) : undefined,
+    next: more && lastRow ? encodeNext({ da: lastRow.da, pk: lastRow.pk, horizon }) : undefined,
     first: items[0]?.da,
     last: lastRow?.da,
   };
@@ -172,7 +172,8 @@ export interface ObjectsEnvelope {
 }
 
 /** Where the page after `p` starts (its last row), or null when none follows. */
-const nextCursor = (p: ObjectsPage): Cursor | null => (p.more && p.last && p.lastPk !== null ? { da: p.last, pk: p.lastPk } : null);
+const nextCursor = (p: ObjectsPage): Cursor | null =>
+  p.more && p.last && p.lastPk !== null ? (p.horizon ? { da: p.last, pk: p.lastPk, horizon: p.horizon } : { da: p.last, pk: p.lastPk }) : null;
 
 /**
  * The envelope around the page's objects: each object is its stored JSON as PostgreSQL wrote it
@@ -389,22 +390,28 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     readAhead.set(key, { at: Date.now(), page: rows.then(render, () => null) });
   }
 
+  /** The query with its walk's horizon: the one `next` carries, or a new one for a walk's first page. */
+  async function belowHorizon<Q extends Omit<ObjectQuery, 'limit'>>(query: Q): Promise<Q> {
+    return { ...query, horizon: query.cursor?.horizon ?? (await repo.horizon()) };
+  }
+
   async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { id: true, type: true, version: true });
-    return objectsPage(actor, c.scope, p.query, p.limit);
+    return objectsPage(actor, c.scope, await belowHorizon(p.query), p.limit);
   }
 
   async function getManifest(actor: Actor, collectionId: string, q: Query) {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { id: true, type: true, version: true });
-    return page(await repo.manifest(actor, c.scope, { ...p.query, limit: p.limit + 1 }), p.limit);
+    const query = await belowHorizon(p.query);
+    return page(await repo.manifest(actor, c.scope, { ...query, limit: p.limit + 1 }), p.limit, query.horizon);
   }
 
   async function getObject(actor: Actor, collectionId: string, objectId: string, q: Query) {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { version: true });
-    const res = await repo.objectsPage(actor, c.scope, { ...p.query, ids: [objectId] }, p.limit);
+    const res = await repo.objectsPage(actor, c.scope, await belowHorizon({ ...p.query, ids: [objectId] }), p.limit);
     if (!res.objects.length && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
     return objectsEnvelope(res);
   }
@@ -412,9 +419,10 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   async function getVersions(actor: Actor, collectionId: string, objectId: string, q: Query) {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, {});
-    const rows = await repo.manifest(actor, c.scope, { ...p.query, ids: [objectId], limit: p.limit + 1 });
+    const query = await belowHorizon({ ...p.query, ids: [objectId] });
+    const rows = await repo.manifest(actor, c.scope, { ...query, limit: p.limit + 1 });
     if (!rows.length && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
-    return page(rows, p.limit);
+    return page(rows, p.limit, query.horizon);
   }
 
   /** DELETE an object (match[version] honoured, default: every version): only the owner organisation's analysts. */
