@@ -23,14 +23,10 @@ export interface VersionMatch {
   timestamps: string[];
 }
 
-/**
- * Keyset position: the last row of the previous page. `da` is date_added as text with microseconds;
- * `horizon` is the walk's horizon (`horizon()`), carried so that every page of one walk reads the same cut.
- */
+/** Keyset position: the last row of the previous page. `da` is date_added as text with microseconds. */
 export interface Cursor {
   da: string;
   pk: number;
-  horizon?: string;
 }
 
 export interface ObjectQuery {
@@ -40,7 +36,7 @@ export interface ObjectQuery {
   specVersions?: string[];
   addedAfter?: string;
   cursor?: Cursor;
-  /** Only rows added before this instant (`horizon()`): none can still appear below it. */
+  /** The walk's horizon (`horizon()`): only rows added before it, where none can still appear. */
   horizon?: string;
   /** Rows to fetch (the service asks for one more than the page to learn `more`). */
   limit: number;
@@ -49,8 +45,6 @@ export interface ObjectQuery {
 export interface ObjectsPage {
   /** The stored JSON text of each of the page's objects (at most pageSize), in date-added order. */
   objects: string[];
-  /** The walk's horizon the page was read below (ObjectQuery.horizon), for the next cursor. */
-  horizon: string | null;
   /** Whether visible objects follow the page (the page is full and one more exists). */
   more: boolean;
   first: string | null;
@@ -226,7 +220,6 @@ export function createTaxiiRepo(database: Database) {
       const lastRow = n ? rows[n - 1]! : null;
       return {
         objects,
-        horizon: q.horizon ?? null,
         more: rows.length > pageSize,
         first: n ? microsToTimestamp(rows[0]![2]!) : null,
         last: lastRow ? microsToTimestamp(lastRow[2]!) : null,
@@ -242,7 +235,8 @@ export function createTaxiiRepo(database: Database) {
      * them. Every row a running writer has added, or will add, is dated at or after its start, so rows
      * dated before the horizon are all committed — and stay so for any later statement: a walk reads
      * below the horizon taken before its first page (a statement of its own, so that a writer committing
-     * meanwhile is either seen running here or visible to the page's snapshot), and `next` carries it.
+     * meanwhile is either seen running here or visible to the page's snapshot), and `next` carries it
+     * with the cursor.
      * pg_stat_get_activity shows the transactions of the same database role (Rampart's own); PGlite has
      * one backend, so its horizon is now. ≈ 0.03 ms (EXPLAIN ANALYZE, 100 connections allowed).
      */

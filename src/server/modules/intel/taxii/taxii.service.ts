@@ -78,11 +78,12 @@ function timestamp(name: string, v: string): string {
   return v;
 }
 
-export const encodeNext = (c: Cursor) => Buffer.from(`${c.da}~${c.pk}${c.horizon ? `~${c.horizon}` : ''}`, 'utf8').toString('base64url');
-export function decodeNext(v: string): Cursor {
+/** `next`: where the following page starts, and the walk's horizon (absent from values issued before it existed). */
+export const encodeNext = (c: Cursor, horizon?: string) => Buffer.from(`${c.da}~${c.pk}${horizon ? `~${horizon}` : ''}`, 'utf8').toString('base64url');
+export function decodeNext(v: string): { cursor: Cursor; horizon?: string } {
   const m = NEXT_RE.exec(/^[A-Za-z0-9_-]{1,200}$/.test(v) ? Buffer.from(v, 'base64url').toString('utf8') : '');
   if (!m) throw bad('next is not a value this server issued', { parameter: 'next' });
-  return m[3] ? { da: m[1]!, pk: Number(m[2]), horizon: m[3] } : { da: m[1]!, pk: Number(m[2]) };
+  return { cursor: { da: m[1]!, pk: Number(m[2]) }, horizon: m[3] };
 }
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -126,6 +127,7 @@ export function parsePageParams(q: Query, allow: { id?: boolean; type?: boolean;
   }
   const addedAfter = one(q, 'added_after');
   const next = one(q, 'next');
+  const resume = next === undefined ? undefined : decodeNext(next);
   const specVersions = list(q, 'match[spec_version]');
   return {
     limit,
@@ -135,7 +137,8 @@ export function parsePageParams(q: Query, allow: { id?: boolean; type?: boolean;
       versions: allow.version ? parseVersionMatch(q) : { all: true, first: false, last: false, timestamps: [] },
       specVersions,
       addedAfter: addedAfter === undefined ? undefined : timestamp('added_after', addedAfter),
-      cursor: next === undefined ? undefined : decodeNext(next),
+      cursor: resume?.cursor,
+      horizon: resume?.horizon,
     },
   };
 }
@@ -155,7 +158,7 @@ function page<T extends { pk: number; da: string }>(rows: T[], limit: number, ho
   return {
     items,
     more,
-    next: more && lastRow ? encodeNext({ da: lastRow.da, pk: lastRow.pk, horizon }) : undefined,
+    next: more && lastRow ? encodeNext({ da: lastRow.da, pk: lastRow.pk }, horizon) : undefined,
     first: items[0]?.da,
     last: lastRow?.da,
   };
@@ -172,8 +175,7 @@ export interface ObjectsEnvelope {
 }
 
 /** Where the page after `p` starts (its last row), or null when none follows. */
-const nextCursor = (p: ObjectsPage): Cursor | null =>
-  p.more && p.last && p.lastPk !== null ? (p.horizon ? { da: p.last, pk: p.lastPk, horizon: p.horizon } : { da: p.last, pk: p.lastPk }) : null;
+const nextCursor = (p: ObjectsPage): Cursor | null => (p.more && p.last && p.lastPk !== null ? { da: p.last, pk: p.lastPk } : null);
 
 /**
  * The envelope around the page's objects: each object is its stored JSON as PostgreSQL wrote it
@@ -182,9 +184,9 @@ const nextCursor = (p: ObjectsPage): Cursor | null =>
  * Content-Length: ≈ 0.3 ms for a 1,000-object page, against ≈ 0.8 ms to join the objects into one
  * string and encode that (a scratch measurement, intel README, session 7).
  */
-function objectsEnvelope(p: ObjectsPage): ObjectsEnvelope {
+function objectsEnvelope(p: ObjectsPage, horizon: string | undefined): ObjectsEnvelope {
   const cursor = nextCursor(p);
-  const next = cursor ? encodeNext(cursor) : undefined;
+  const next = cursor ? encodeNext(cursor, horizon) : undefined;
   return { more: p.more, next, first: p.first ?? undefined, last: p.last ?? undefined, bytes: envelopeBytes(p, next) };
 }
 
@@ -358,7 +360,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   let stopping = false;
   const pageKey = (actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number) =>
     JSON.stringify([actor.kind, actor.userId, actor.orgId, actor.orgPath, actor.communityIds, scope, query, limit]);
-  const render = (p: ObjectsPage): RenderedPage => ({ next: nextCursor(p), envelope: objectsEnvelope(p) });
+  const render = (p: ObjectsPage, horizon: string | undefined): RenderedPage => ({ next: nextCursor(p), envelope: objectsEnvelope(p, horizon) });
 
   async function objectsPage(actor: Actor, scope: CollectionScope, query: Omit<ObjectQuery, 'limit'>, limit: number): Promise<ObjectsEnvelope> {
     const now = Date.now();
@@ -366,7 +368,7 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     const key = pageKey(actor, scope, query, limit);
     const ahead = readAhead.get(key);
     readAhead.delete(key);
-    const page = (ahead ? await ahead.page : null) ?? render(await repo.objectsPage(actor, scope, query, limit));
+    const page = (ahead ? await ahead.page : null) ?? render(await repo.objectsPage(actor, scope, query, limit), query.horizon);
     readAheadFrom(actor, scope, query, limit, page.next, READ_AHEAD_DEPTH);
     return page.envelope;
   }
@@ -387,12 +389,12 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
     if (readAhead.size >= READ_AHEAD_MAX) return;
     const rows = repo.objectsPage(actor, scope, nextQuery, limit);
     if (depth > 1) void rows.then((p) => readAheadFrom(actor, scope, nextQuery, limit, nextCursor(p), depth - 1), () => {});
-    readAhead.set(key, { at: Date.now(), page: rows.then(render, () => null) });
+    readAhead.set(key, { at: Date.now(), page: rows.then((p) => render(p, query.horizon), () => null) });
   }
 
-  /** The query with its walk's horizon: the one `next` carries, or a new one for a walk's first page. */
+  /** The query with its walk's horizon: the one `next` carried, or a new one for a walk's first page. */
   async function belowHorizon<Q extends Omit<ObjectQuery, 'limit'>>(query: Q): Promise<Q> {
-    return { ...query, horizon: query.cursor?.horizon ?? (await repo.horizon()) };
+    return query.horizon ? query : { ...query, horizon: await repo.horizon() };
   }
 
   async function getObjects(actor: Actor, collectionId: string, q: Query): Promise<ObjectsEnvelope> {
@@ -411,9 +413,10 @@ export function createTaxiiService({ core, intelRepo, repo, directory }: TaxiiSe
   async function getObject(actor: Actor, collectionId: string, objectId: string, q: Query) {
     const c = await collection(actor, collectionId, 'read');
     const p = parsePageParams(q, { version: true });
-    const res = await repo.objectsPage(actor, c.scope, await belowHorizon({ ...p.query, ids: [objectId] }), p.limit);
+    const query = await belowHorizon({ ...p.query, ids: [objectId] });
+    const res = await repo.objectsPage(actor, c.scope, query, p.limit);
     if (!res.objects.length && !(await repo.objectExists(actor, c.scope, objectId))) throw notFound('Object');
-    return objectsEnvelope(res);
+    return objectsEnvelope(res, query.horizon);
   }
 
   async function getVersions(actor: Actor, collectionId: string, objectId: string, q: Query) {

@@ -32,9 +32,10 @@ beforeAll(async () => {
 afterAll(async () => r?.close());
 
 test('next carries the walk’s horizon, and a cursor without one (issued before it existed) is still read', () => {
-  const c = { da: '2026-06-01T00:00:00.123456Z', pk: 42, horizon: '2026-06-01T00:05:00.000001Z' };
-  expect(decodeNext(encodeNext(c))).toEqual(c);
-  expect(decodeNext(Buffer.from('2026-06-01T00:00:00.123456Z~42').toString('base64url'))).toEqual({ da: '2026-06-01T00:00:00.123456Z', pk: 42 });
+  const cursor = { da: '2026-06-01T00:00:00.123456Z', pk: 42 };
+  const horizon = '2026-06-01T00:05:00.000001Z';
+  expect(decodeNext(encodeNext(cursor, horizon))).toEqual({ cursor, horizon });
+  expect(decodeNext(Buffer.from('2026-06-01T00:00:00.123456Z~42').toString('base64url'))).toEqual({ cursor, horizon: undefined });
 });
 
 // Two transactions at once: PostgreSQL only (PGlite serialises every statement through one connection).
